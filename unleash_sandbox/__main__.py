@@ -1,0 +1,80 @@
+"""Command line for contributors.
+
+    python -m unleash_sandbox up [--port N]              start a sandbox, keep it up until Ctrl-C
+    python -m unleash_sandbox up [--port N] -- CMD ...   ... and run CMD with the sandbox's variables
+    python -m unleash_sandbox install                    install the pinned Node + Unleash (cached)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from types import FrameType
+
+from . import SandboxError, native, pins, start
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+def up(port: int | None, command: list[str]) -> int:
+    with start(port=port) as server:
+        lines = [
+            f"Unleash {pins.unleash_version()} sandbox ({server.mode}) is up.",
+            f"  URL:        {server.url}",
+        ]
+        if server.login:
+            lines.append(f"  UI login:   {server.login[0]} / {server.login[1]}  (local sandbox only)")
+        lines += [
+            "  Paste these into a shell to run the docs' samples against it:",
+            *(f"    export {key}={shlex.quote(value)}" for key, value in server.env().items()),
+            "Stop it with Ctrl-C.",
+        ]
+        print("\n".join(lines), flush=True)
+        if not command:
+            threading.Event().wait()  # until Ctrl-C / SIGTERM
+            return 0
+        with subprocess.Popen(command, env={**os.environ, **server.env()}) as child:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                child.terminate()
+                child.wait()
+                raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m unleash_sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="action", required=True)
+    up_parser = commands.add_parser("up", help="start a sandbox and keep it up until Ctrl-C")
+    up_parser.add_argument("--port", type=int, default=None, help="Unleash port (default: a free one)")
+    up_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD to run while it is up")
+    commands.add_parser("install", help="install the pinned Node and Unleash into the cache")
+    args = parser.parse_args(argv)
+    _stop_on_sigterm()
+    try:
+        if args.action == "install":
+            print(native.install())
+        else:
+            command = args.command[1:] if args.command[:1] == ["--"] else args.command
+            return up(args.port, command)
+    except SandboxError as error:
+        print(f"unleash_sandbox: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Sandbox stopped.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

