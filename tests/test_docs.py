@@ -16,8 +16,12 @@ EXAMPLES = [ex for ex in find_examples(ROOT / "docs") if not ex.source.lstrip().
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)
-def test_python_block(example: CodeExample, eval_example: EvalExample, sample_env: dict[str, str]) -> None:
-    eval_example.set_config(line_length=100, target_version="py311", ruff_select=["E", "F", "I", "B", "UP"])
+def test_python_block(
+    example: CodeExample, eval_example: EvalExample, sample_env: dict[str, str]
+) -> None:
+    eval_example.set_config(
+        line_length=100, target_version="py311", ruff_select=["E", "F", "I", "B", "UP"]
+    )
     if eval_example.update_examples:
         eval_example.format(example)
         eval_example.run_print_update(example)

@@ -61,9 +61,7 @@ class Sandbox:
 
 
 @contextmanager
-def start(
-    *, port: int | None = None, extra_env: dict[str, str] | None = None
-) -> Iterator[Sandbox]:
+def start(*, port: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[Sandbox]:
     """Give a running Unleash server for the duration of the `with` block."""
     url = os.environ.get("UNLEASH_URL")
     admin_token = os.environ.get("UNLEASH_ADMIN_TOKEN")
@@ -79,14 +77,22 @@ def start(
     mode = os.environ.get("UNLEASH_SANDBOX_MODE") or ("docker" if _docker_engine() else "native")
     if mode == "docker":
         with _docker(port) as url:
-            yield Sandbox(url, *SANDBOX_TOKENS.values(), mode="docker", login=SANDBOX_LOGIN)
+            yield _ours(url, "docker", None)
     elif mode == "native":
         with native.run(
             port=port, tokens=SANDBOX_TOKENS, login=SANDBOX_LOGIN, extra_env=extra_env
         ) as (url, pid):
-            yield Sandbox(url, *SANDBOX_TOKENS.values(), mode="native", login=SANDBOX_LOGIN, pid=pid)
+            yield _ours(url, "native", pid)
     else:
         raise SandboxError(f"UNLEASH_SANDBOX_MODE={mode!r}: use 'native' or 'docker'.")
+
+
+def _ours(url: str, mode: str, pid: int | None) -> Sandbox:
+    """A sandbox we started: it has the sandbox tokens and login."""
+    tokens = SANDBOX_TOKENS
+    return Sandbox(
+        url, tokens["admin"], tokens["backend"], tokens["frontend"], mode, SANDBOX_LOGIN, pid
+    )
 
 
 def _message(body: object) -> str:
@@ -106,7 +112,9 @@ def _existing(url: str, admin_token: str) -> Iterator[Sandbox]:
             "or unset UNLEASH_URL and UNLEASH_ADMIN_TOKEN to let a sandbox be started."
         ) from None
     if status != 200:
-        raise SandboxError(f"UNLEASH_URL={url}/health answered HTTP {status}: is it an Unleash server?")
+        raise SandboxError(
+            f"UNLEASH_URL={url}/health answered HTTP {status}: is it an Unleash server?"
+        )
     status, body = http("GET", f"{url}/api/admin/api-tokens", admin_token)
     if status != 200:
         raise SandboxError(
@@ -125,10 +133,17 @@ def _existing(url: str, admin_token: str) -> Iterator[Sandbox]:
             "POST",
             f"{url}/api/admin/api-tokens",
             admin_token,
-            {"tokenName": name, "type": kind, "environment": "development", "projects": ["default"]},
+            {
+                "tokenName": name,
+                "type": kind,
+                "environment": "development",
+                "projects": ["default"],
+            },
         )
         if status != 201:
-            raise SandboxError(f"Could not create a {kind} token on {url} (HTTP {status}: {_message(body)}).")
+            raise SandboxError(
+                f"Could not create a {kind} token on {url} (HTTP {status}: {_message(body)})."
+            )
         tokens[kind] = body["secret"]
         made.append(body["secret"])
     try:
@@ -160,7 +175,9 @@ def _docker(port: int | None) -> Iterator[str]:
     env = {**os.environ, "UNLEASH_PORT": str(port)}
     url = f"http://127.0.0.1:{port}"
     try:
-        up = subprocess.run([*compose, "up", "-d"], env=env, capture_output=True, text=True, timeout=600)
+        up = subprocess.run(
+            [*compose, "up", "-d"], env=env, capture_output=True, text=True, timeout=600
+        )
         if up.returncode != 0:
             raise SandboxError(f"docker compose up failed:\n{up.stderr.strip()[-2000:]}")
 

