@@ -49,3 +49,32 @@ def run_sample(args: list[str], env: dict[str, str], timeout: float = 60) -> str
 
 
 PYTHON = sys.executable
+
+
+# --- The block report: for every fenced block on the site, did it run, and where? ---------------
+
+_passed: set[str] = set()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        _passed.add(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from blocks import site_blocks
+
+    blocks = site_blocks()
+    ran = [b for b in blocks if b.runner in _passed]
+    skipped = [b for b in blocks if b.skip_reason]
+    other = [b for b in blocks if b not in ran and b not in skipped]
+    write = terminalreporter.write_line
+    terminalreporter.section("code blocks on the site")
+    for b in skipped:
+        write(f"skipped  {b.key}: {b.skip_reason}")
+    for b in other:
+        why = f"its test {b.runner} did not pass" if b.runner else "no test and no reason"
+        write(f"NOT RUN  {b.key}: {why}")
+    write(
+        f"blocks: {len(ran)} run, {len(skipped)} skipped (reasons listed), {len(other)} unaccounted"
+    )

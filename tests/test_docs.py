@@ -1,24 +1,22 @@
-"""Every Python block written in a page is linted and run against the live server (pytest-examples).
+"""Every Python block written in a page is linted (ruff, black) and run against the live server.
 
-Blocks that only include a file from examples/ (`--8<--`) are run by tests/test_examples.py instead:
-the page shows exactly the file that test runs.
+pytest-examples does the work, as in pydantic's docs tests: `#>` lines are the output the block
+must print (`pytest tests/test_docs.py --update-examples` rewrites them). Blocks that include a
+file from examples/ are run by tests/test_examples.py instead.
 """
 
 from __future__ import annotations
 
 import pytest
+from blocks import DOCS, PYTHON, Block, blocks_for
 from pytest_examples import CodeExample, EvalExample, find_examples
 
-from conftest import ROOT
-
-SNIPPET = "--8<--"
-EXAMPLES = [ex for ex in find_examples(ROOT / "docs") if not ex.source.lstrip().startswith(SNIPPET)]
+EXAMPLES = {(ex.path.relative_to(DOCS), ex.start_line): ex for ex in find_examples(DOCS)}
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=str)
-def test_python_block(
-    example: CodeExample, eval_example: EvalExample, sample_env: dict[str, str]
-) -> None:
+@pytest.mark.parametrize("block", blocks_for(PYTHON), ids=lambda b: b.key)
+def test_python_block(block: Block, eval_example: EvalExample, sample_env: dict[str, str]) -> None:
+    example: CodeExample = EXAMPLES[(block.page, block.line)]
     eval_example.set_config(
         line_length=100, target_version="py311", ruff_select=["E", "F", "I", "B", "UP"]
     )
