@@ -71,6 +71,9 @@ def install() -> Path:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for old in target.parent.glob("npm-*"):  # installs for older locks: about 400 MB each
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
     return target
 
 
