@@ -126,6 +126,8 @@ def test_ctrl_c_stops_everything(scratch: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # started as `... &` from a script is: with SIGINT ignored. Ctrl-C must still work.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         assert proc.stdout is not None

@@ -25,6 +25,8 @@ def _stop_on_sigterm() -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGHUP, handler)
+    # A shell starts `cmd &` with SIGINT ignored; Ctrl-C / kill -INT must still stop the sandbox.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def up(port: int | None, command: list[str]) -> int:
