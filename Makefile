@@ -1,6 +1,8 @@
 # The two commands a fresh clone needs: `make serve` and `make test`. Everything they need is
 # installed on first use: Debian packages (as root), the locked Python env, the pinned Node + Unleash.
 SHELL := /bin/bash
+export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from unleash_api import RUN, call, create_token, delete_token, poll_until
 
 import unleash_sandbox
 from unleash_sandbox import Sandbox, SandboxError
@@ -34,6 +38,93 @@ def sample_env(unleash: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     for key, value in unleash.env().items():
         monkeypatch.setenv(key, value)
     return dict(os.environ)
+
+
+@pytest.fixture
+def make_token(unleash: Sandbox) -> Iterator[Callable[..., dict[str, Any]]]:
+    """Create tokens for one test (run-unique names); all of them are deleted afterwards."""
+    made: list[str] = []
+
+    def make(**fields: Any) -> dict[str, Any]:
+        token = create_token(unleash, **fields)
+        made.append(token["secret"])
+        return token
+
+    yield make
+    for secret in made:
+        delete_token(unleash, secret)
+
+
+ROLES = {"Editor": 2, "Viewer": 3}  # root role ids, as GET /api/admin/roles lists them
+
+
+@pytest.fixture
+def login_as(unleash: Sandbox) -> Iterator[Callable[[str], requests.Session]]:
+    """A logged-in browser-like session of a new user with a root role; the user is deleted after."""
+    made: list[int] = []
+
+    def login(role: str) -> requests.Session:
+        name = f"{RUN}-{role.lower()}-{len(made)}"
+        password = f"Sandbox-{uuid.uuid4().hex}"
+        user = call(
+            unleash,
+            "POST",
+            "/api/admin/user-admin",
+            unleash.admin_token,
+            json={
+                "username": name,
+                "email": f"{name}@example.com",
+                "name": role,
+                "rootRole": ROLES[role],
+                "password": password,
+                "sendEmail": False,
+            },
+        )
+        assert user.status_code == 201, user.text
+        made.append(user.json()["id"])
+        session = requests.Session()
+        login = call(
+            unleash,
+            "POST",
+            "/auth/simple/login",
+            session=session,
+            json={"username": name, "password": password},
+        )
+        assert login.status_code == 200, login.text
+        return session
+
+    yield login
+    for user_id in made:
+        call(unleash, "DELETE", f"/api/admin/user-admin/{user_id}", unleash.admin_token)
+
+
+DEMO_FLAG = "docs-demo"
+
+
+@pytest.fixture(scope="session")
+def demo_flag(unleash: Sandbox) -> Iterator[str]:
+    """The flag the SDK samples read: on in development (default strategy), off in production."""
+    base = "/api/admin/projects/default/features"
+    admin = unleash.admin_token
+    created = call(unleash, "POST", base, admin, json={"name": DEMO_FLAG, "type": "release"})
+    assert created.status_code in (201, 409), created.text  # 409: a reader's server has it already
+    env = f"{base}/{DEMO_FLAG}/environments/development"
+    strategies = call(unleash, "GET", f"{env}/strategies", admin).json()
+    if not strategies:
+        call(
+            unleash, "POST", f"{env}/strategies", admin, json={"name": "default"}
+        ).raise_for_status()
+    call(unleash, "POST", f"{env}/on", admin).raise_for_status()
+
+    def served() -> bool | None:  # the front-end API takes a moment to see a new flag
+        answer = call(unleash, "GET", "/api/frontend", unleash.frontend_token).json()
+        return True if any(t["name"] == DEMO_FLAG for t in answer["toggles"]) else None
+
+    poll_until("the front-end API to serve the demo flag", served, deadline_s=30)
+    yield DEMO_FLAG
+    if created.status_code == 201:
+        call(unleash, "DELETE", f"{base}/{DEMO_FLAG}", admin)  # archive ...
+        call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
 
 
 def run_sample(args: list[str], env: dict[str, str], timeout: float = 60) -> str:

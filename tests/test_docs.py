@@ -15,7 +15,9 @@ EXAMPLES = {(ex.path.relative_to(DOCS), ex.start_line): ex for ex in find_exampl
 
 
 @pytest.mark.parametrize("block", blocks_for(PYTHON), ids=lambda b: b.key)
-def test_python_block(block: Block, eval_example: EvalExample, sample_env: dict[str, str]) -> None:
+def test_python_block(
+    block: Block, eval_example: EvalExample, demo_flag: str, sample_env: dict[str, str]
+) -> None:
     example: CodeExample = EXAMPLES[(block.page, block.line)]
     eval_example.set_config(
         line_length=100, target_version="py311", ruff_select=["E", "F", "I", "B", "UP"]

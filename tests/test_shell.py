@@ -1,31 +1,61 @@
 """Every shell block in a page runs with bash against the live server.
 
-A block must exit 0 (bash -euo pipefail, so a failing curl -f or a pipe fails it). When the page
-shows the output to expect (`<!--pytest-codeblocks:expected-output-->` and a block after it),
-the block's output must equal it.
+A block must exit 0 (bash -euo pipefail, so a failing `curl --fail-with-body` or pipe fails it).
+When the page shows the output to expect (`<!--pytest-codeblocks:expected-output-->` and a block
+after it), the block's output must match it, where `<...>` in the expected output stands for a
+value that differs on every run (a secret, a time) and matches any text on one line.
+
+Tokens a block creates (by a name its code mentions) are deleted afterwards.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 from blocks import ROOT, SHELL, Block, blocks_for
+from unleash_api import call, delete_token
+
+from unleash_sandbox import Sandbox
+
+ANY = re.escape("<...>")
+
+
+def expected_pattern(expected: str) -> re.Pattern[str]:
+    return re.compile(re.escape(expected.strip()).replace(ANY, ".+?"))
+
+
+def token_secrets(unleash: Sandbox) -> dict[str, str]:
+    tokens = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()["tokens"]
+    return {t["secret"]: t["tokenName"] for t in tokens}
 
 
 @pytest.mark.parametrize("block", blocks_for(SHELL), ids=lambda b: b.key)
-def test_shell_block(block: Block, sample_env: dict[str, str]) -> None:
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block.code],
-        cwd=ROOT,
-        env=sample_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_shell_block(
+    block: Block, unleash: Sandbox, demo_flag: str, sample_env: dict[str, str]
+) -> None:
+    before = token_secrets(unleash)
+    try:
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block.code],
+            cwd=ROOT,
+            env=sample_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        for secret, name in token_secrets(unleash).items():
+            if secret not in before and f'"{name}"' in block.code:
+                delete_token(unleash, secret)
     assert result.returncode == 0, (
         f"{block.key} exited {result.returncode}\n{block.code}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     )
     if block.expected_output is not None:
-        assert result.stdout.strip() == block.expected_output.strip()
+        pattern = expected_pattern(block.expected_output)
+        assert pattern.fullmatch(result.stdout.strip()), (
+            f"{block.key}: the output differs from what the page shows.\n"
+            f"page:\n{block.expected_output}\nactual:\n{result.stdout}"
+        )

@@ -1,0 +1,71 @@
+"""Small helpers the claim tests share: calls to the live server, and things made for one run.
+
+Everything a test creates carries RUN (a run-unique prefix) and is removed afterwards, so the
+suite can run against a server that is not ours, twice at once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+
+from unleash_sandbox import Sandbox
+
+RUN = f"docs-test-{uuid.uuid4().hex[:8]}"
+TIMEOUT = 10
+T = TypeVar("T")
+
+
+def call(
+    unleash: Sandbox,
+    method: str,
+    path: str,
+    token: str | None = None,
+    session: requests.Session | None = None,
+    **kwargs: Any,
+) -> requests.Response:
+    """One request to the server, with a token (or none) or a logged-in session."""
+    headers = dict(kwargs.pop("headers", {}))
+    if token is not None:
+        headers["Authorization"] = token
+    return (session or requests).request(
+        method, f"{unleash.url}{path}", headers=headers, timeout=TIMEOUT, **kwargs
+    )
+
+
+def message(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("message", ""))
+    except ValueError:
+        return response.text
+
+
+def poll_until(
+    what: str, check: Callable[[], T | None], deadline_s: float, every_s: float = 0.25
+) -> tuple[T, float]:
+    """Call `check` until it returns a value; return (value, seconds it took). Fails at the deadline."""
+    began = time.monotonic()
+    while True:
+        value = check()
+        if value is not None:
+            return value, time.monotonic() - began
+        if time.monotonic() - began > deadline_s:
+            raise AssertionError(f"{what}: not within {deadline_s} s")
+        time.sleep(every_s)
+
+
+def create_token(unleash: Sandbox, **fields: Any) -> dict[str, Any]:
+    """Create a token with the admin token; the caller deletes it (see the `token` fixture)."""
+    body = {"tokenName": f"{RUN}-{fields.pop('name', 'token')}", **fields}
+    response = call(unleash, "POST", "/api/admin/api-tokens", unleash.admin_token, json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def delete_token(unleash: Sandbox, secret: str) -> None:
+    call(unleash, "DELETE", f"/api/admin/api-tokens/{secret}", unleash.admin_token)
