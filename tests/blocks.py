@@ -88,3 +88,23 @@ def site_blocks() -> tuple[Block, ...]:
 def blocks_for(langs: set[str]) -> list[Block]:
     """The blocks of these languages that run in the page itself (not snippets, not skipped)."""
     return [b for b in site_blocks() if b.lang in langs and b.snippet is None and not b.skip_reason]
+
+
+def page_tables(page: str) -> list[list[dict[str, str]]]:
+    """The Markdown tables of a page (path relative to docs/), each as a list of rows by header.
+
+    Claim tests read the tables a reader sees, so a page and its test cannot drift apart.
+    """
+    tables: list[list[dict[str, str]]] = []
+    header: list[str] | None = None
+    for line in (DOCS / page).read_text().splitlines() + [""]:
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+            tables.append([])
+        elif not set("".join(cells)) <= set("-: "):
+            tables[-1].append(dict(zip(header, cells, strict=True)))
+    return tables

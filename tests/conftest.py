@@ -55,7 +55,7 @@ def make_token(unleash: Sandbox) -> Iterator[Callable[..., dict[str, Any]]]:
         delete_token(unleash, secret)
 
 
-ROLES = {"Editor": 2, "Viewer": 3}  # root role ids, as GET /api/admin/roles lists them
+ROLES = {"Admin": 1, "Editor": 2, "Viewer": 3}  # root role ids, as GET /api/admin/roles lists them
 
 
 @pytest.fixture

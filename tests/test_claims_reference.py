@@ -1,0 +1,240 @@
+"""API tokens and client keys: each statement of the reference page, asked of the live server.
+
+Test names follow the page: test_<section>__<statement>.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from blocks import page_tables
+from unleash_api import RUN, call, message
+
+from unleash_sandbox import Sandbox
+
+PAGE = "reference/api-tokens-and-client-keys.md"
+TOKENS = "/api/admin/api-tokens"
+WRONG_TYPE = "invalid token: expected a different token type for this endpoint"
+SECRET = re.compile(r"(?P<projects>[^:]+):(?P<environment>[^.]+)\.(?P<random>[0-9a-f]{56})")
+
+MakeToken = Callable[..., dict[str, Any]]
+LoginAs = Callable[[str], requests.Session]
+
+
+def listed(unleash: Sandbox, secret: str, **auth: Any) -> dict[str, Any] | None:
+    token = auth.pop("token", unleash.admin_token) if "session" not in auth else None
+    answer = call(unleash, "GET", TOKENS, token, **auth).json()["tokens"]
+    return next((t for t in answer if t["secret"] == secret), None)
+
+
+def personal_access_token(unleash: Sandbox, session: requests.Session) -> str:
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    made = call(unleash, "POST", "/api/admin/user/tokens", session=session,
+                json={"description": f"{RUN}-pat", "expiresAt": expires})  # fmt: skip
+    assert made.status_code == 201, made.text
+    secret: str = made.json()["secret"]
+    return secret
+
+
+# --- Token types ---------------------------------------------------------------------------------
+
+
+def test_token_types__backend_tokens_are_listed_as_client(
+    unleash: Sandbox, make_token: MakeToken
+) -> None:
+    token = make_token(type="backend", environment="development")
+    assert token["type"] == "backend"  # the creation answer says backend ...
+    assert listed(unleash, token["secret"])["type"] == "client"  # ... the list says client
+
+
+@pytest.mark.parametrize("spelling", ["client", "backend", "Backend", "FRONTEND"])
+def test_token_types__type_accepted_in_any_case(make_token: MakeToken, spelling: str) -> None:
+    assert make_token(type=spelling, environment="development")["type"] == spelling.lower()
+
+
+@pytest.mark.parametrize("spelling", ["admin", "ADMIN"])
+def test_token_types__admin_type_is_refused(unleash: Sandbox, spelling: str) -> None:
+    body = {"tokenName": f"{RUN}-admin", "type": spelling, "environment": "*", "projects": ["*"]}
+    assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
+
+
+def test_token_types__personal_access_token_acts_as_its_owner(
+    unleash: Sandbox, login_as: LoginAs
+) -> None:
+    secret = personal_access_token(unleash, login_as("Admin"))
+    assert call(unleash, "GET", TOKENS, secret).status_code == 200
+
+
+def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
+    """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
+    secrets = {
+        "backend token": unleash.backend_token,
+        "front-end token": unleash.frontend_token,
+        "admin token": unleash.admin_token,
+        "personal access token (of an admin)": personal_access_token(unleash, login_as("Admin")),
+        "none": None,
+    }
+    table = page_tables(PAGE)[1]
+    assert [row["Secret"] for row in table] == list(secrets)
+    for row in table:
+        for column, expected in row.items():
+            if column == "Secret":
+                continue
+            path = column.strip("`").removeprefix("GET ")
+            answer = call(unleash, "GET", path, secrets[row["Secret"]])
+            assert answer.status_code == int(expected), (row["Secret"], path, answer.text)
+            if answer.status_code == 403:
+                assert message(answer) == WRONG_TYPE
+
+
+def test_token_types__a_token_reads_one_environment(
+    unleash: Sandbox, demo_flag: str, make_token: MakeToken
+) -> None:
+    production = make_token(type="backend", environment="production")["secret"]
+    flags = {
+        f["name"]: f
+        for f in call(unleash, "GET", "/api/client/features", production).json()["features"]
+    }
+    assert flags[demo_flag]["enabled"] is False
+    development = {
+        f["name"]: f
+        for f in call(unleash, "GET", "/api/client/features", unleash.backend_token).json()[
+            "features"
+        ]
+    }
+    assert development[demo_flag]["enabled"] is True
+
+
+# --- The token's data ----------------------------------------------------------------------------
+
+
+def test_token_data__name_and_type_are_required(unleash: Sandbox) -> None:
+    for body in ({"type": "backend"}, {"tokenName": f"{RUN}-x"}):
+        assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
+
+
+def test_token_data__names_need_not_be_unique(make_token: MakeToken) -> None:
+    first = make_token(name="same", type="backend")
+    second = make_token(name="same", type="backend")
+    assert first["tokenName"] == second["tokenName"] and first["secret"] != second["secret"]
+
+
+def test_token_data__defaults(make_token: MakeToken) -> None:
+    token = make_token(type="backend")
+    assert (token["projects"], token["environment"]) == (["*"], "development")
+    assert token.get("expiresAt") is None
+
+
+@pytest.mark.parametrize("projects", [[], ["no-such-project"]])
+def test_token_data__projects_empty_or_unknown_refused(
+    unleash: Sandbox, projects: list[str]
+) -> None:
+    body = {"tokenName": f"{RUN}-p", "type": "backend", "projects": projects}
+    assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
+
+
+@pytest.mark.parametrize("kind", ["backend", "frontend"])
+def test_token_data__no_token_for_all_environments(unleash: Sandbox, kind: str) -> None:
+    body = {"tokenName": f"{RUN}-env", "type": kind, "environment": "*"}
+    assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
+
+
+def test_token_data__singular_project_is_ignored(make_token: MakeToken) -> None:
+    token = make_token(type="backend", environment="development", project="default")
+    assert token["projects"] == ["*"]
+
+
+# --- Token anatomy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("projects", "scope"), [(["default"], "default"), (["*"], "*")])
+def test_token_anatomy__backend_and_front_end(
+    make_token: MakeToken, projects: list[str], scope: str
+) -> None:
+    for kind in ("backend", "frontend"):
+        secret = make_token(type=kind, environment="production", projects=projects)["secret"]
+        parts = SECRET.fullmatch(secret)
+        assert parts and (parts["projects"], parts["environment"]) == (scope, "production"), secret
+
+
+def test_token_anatomy__personal_access_token(unleash: Sandbox, login_as: LoginAs) -> None:
+    assert re.fullmatch(r"user:[0-9a-f]{56}", personal_access_token(unleash, login_as("Admin")))
+
+
+# --- Who can see and create tokens ---------------------------------------------------------------
+
+
+def test_permissions__admin_lists_all_tokens_with_secrets(unleash: Sandbox) -> None:
+    tokens = call(unleash, "GET", TOKENS, unleash.admin_token).json()["tokens"]
+    assert {"admin", "client", "frontend"} <= {t["type"] for t in tokens}
+    assert unleash.admin_token in {t["secret"] for t in tokens}  # secrets in full, admin ones too
+
+
+def test_permissions__editor_lists_backend_and_front_end_with_secrets(
+    unleash: Sandbox, login_as: LoginAs
+) -> None:
+    answer = call(unleash, "GET", TOKENS, session=login_as("Editor"))
+    assert answer.status_code == 200
+    tokens = answer.json()["tokens"]
+    assert {t["type"] for t in tokens} == {"client", "frontend"}
+    assert unleash.backend_token in {t["secret"] for t in tokens}
+
+
+@pytest.mark.parametrize("role", ["Editor", "Viewer"])
+def test_permissions__cannot_create_on_api_access(
+    unleash: Sandbox, login_as: LoginAs, role: str
+) -> None:
+    body = {"tokenName": f"{RUN}-{role}", "type": "backend", "environment": "development"}
+    assert call(unleash, "POST", TOKENS, session=login_as(role), json=body).status_code == 403
+
+
+def test_permissions__viewer_cannot_list(unleash: Sandbox, login_as: LoginAs) -> None:
+    assert call(unleash, "GET", TOKENS, session=login_as("Viewer")).status_code == 403
+
+
+def test_permissions__editor_creates_and_deletes_project_tokens(
+    unleash: Sandbox, login_as: LoginAs
+) -> None:
+    editor = login_as("Editor")
+    path = "/api/admin/projects/default/api-tokens"
+    made = call(unleash, "POST", path, session=editor,
+                json={"tokenName": f"{RUN}-project", "type": "backend", "environment": "development"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["projects"] == ["default"]
+    assert (
+        call(unleash, "DELETE", f"{path}/{made.json()['secret']}", session=editor).status_code
+        == 200
+    )
+
+
+# --- Expiry --------------------------------------------------------------------------------------
+
+
+def test_expiry__past_expiry_is_accepted_and_unusable(
+    unleash: Sandbox, make_token: MakeToken
+) -> None:
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    backend = make_token(type="backend", environment="development", expiresAt=past)
+    frontend = make_token(type="frontend", environment="development", expiresAt=past)
+    assert call(unleash, "GET", "/api/client/features", backend["secret"]).status_code == 401
+    assert call(unleash, "GET", "/api/frontend", frontend["secret"]).status_code == 401
+
+
+def test_expiry__expiry_can_be_changed(unleash: Sandbox, make_token: MakeToken) -> None:
+    secret = make_token(type="backend")["secret"]
+    later = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    answer = call(
+        unleash,
+        "PUT",
+        f"{TOKENS}/{secret}",
+        unleash.admin_token,
+        json={"expiresAt": later.isoformat()},
+    )
+    assert answer.status_code == 200
+    stored = listed(unleash, secret)["expiresAt"]
+    assert datetime.fromisoformat(stored.replace("Z", "+00:00")) == later

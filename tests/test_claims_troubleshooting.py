@@ -1,0 +1,72 @@
+"""Troubleshooting 401 and 403: every row of the page's table is a request to the live server.
+
+The test reads the table from the page itself: for each case it sends the request the row
+describes and checks the status and the message the row shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from blocks import page_tables
+from unleash_api import call, message
+
+from unleash_sandbox import Sandbox
+
+ROWS = {row["Case"]: row for row in page_tables("troubleshooting.md")[0]}
+MADE_UP = "default:development.0000000000000000000000000000000000000000000000000000000"
+
+
+def send(
+    unleash: Sandbox,
+    make_token: Callable[..., dict[str, Any]],
+    login_as: Callable[[str], requests.Session],
+    case: str,
+) -> list[requests.Response]:
+    """The request(s) a row describes; a row about two kinds of user gives one answer each."""
+    client, frontend, tokens = "/api/client/features", "/api/frontend", "/api/admin/api-tokens"
+    if case == "no token":
+        return [call(unleash, "GET", client)]
+    if case == "unknown or mistyped token":
+        return [call(unleash, "GET", client, MADE_UP)]
+    if case == "expired token":
+        past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+        token = make_token(
+            name="expired", type="backend", environment="development", expiresAt=past
+        )
+        return [call(unleash, "GET", client, token["secret"])]
+    if case == "no token on the Admin API":
+        return [call(unleash, "GET", tokens)]
+    if case == "unknown token on the Admin API":
+        return [call(unleash, "GET", tokens, MADE_UP)]
+    if case == "backend token on the front-end API":
+        return [call(unleash, "GET", frontend, unleash.backend_token)]
+    if case == "front-end token on the client API":
+        return [call(unleash, "GET", client, unleash.frontend_token)]
+    if case == "admin token on the client API":
+        return [call(unleash, "GET", client, unleash.admin_token)]
+    if case == "backend token on the Admin API":
+        return [call(unleash, "GET", tokens, unleash.backend_token)]
+    if case == "user without permission":
+        body = {"tokenName": "not-allowed", "type": "backend", "environment": "development"}
+        return [
+            call(unleash, "POST", tokens, session=login_as(role), json=body)
+            for role in ("Viewer", "Editor")
+        ]
+    raise AssertionError(f"the page has a case this test does not know: {case!r}")
+
+
+@pytest.mark.parametrize("case", ROWS)
+def test_troubleshooting_table(
+    case: str,
+    unleash: Sandbox,
+    make_token: Callable[..., dict[str, Any]],
+    login_as: Callable[[str], requests.Session],
+) -> None:
+    row = ROWS[case]
+    for response in send(unleash, make_token, login_as, case):
+        assert (response.status_code, message(response)) == (int(row["Status"]), row["Message"])
