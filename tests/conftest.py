@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,55 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write(
         f"blocks: {len(ran)} run, {len(skipped)} skipped (reasons listed), {len(other)} unaccounted"
     )
+
+
+# --- Effects that lag behind a server-side cache ----------------------------------------------
+# A deleted token keeps working until the server refreshes its token cache (about a minute).
+# Waiting for that in a test would stall the run, so the wait starts in the background as soon as
+# the session starts, and the tests marked `lagging` (run last) collect the results.
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("lagging") is not None)
+
+
+@pytest.fixture(scope="session")
+def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
+    """Delete a backend and a front-end token now; futures of seconds until each is refused."""
+    endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend"}
+    secrets: dict[str, str] = {}
+    for kind, path in endpoints.items():
+        secret = create_token(unleash, name=f"revoke-{kind}", type=kind, environment="development")[
+            "secret"
+        ]
+        assert call(unleash, "GET", path, secret).status_code == 200
+        secrets[kind] = secret
+
+    def lag(kind: str) -> float:
+        assert (
+            call(
+                unleash, "DELETE", f"/api/admin/api-tokens/{secrets[kind]}", unleash.admin_token
+            ).status_code
+            == 200
+        )
+
+        def refused() -> bool | None:
+            return (
+                True
+                if call(unleash, "GET", endpoints[kind], secrets[kind]).status_code == 401
+                else None
+            )
+
+        return poll_until(
+            f"the deleted {kind} token to be refused", refused, deadline_s=90, every_s=0.5
+        )[1]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {kind: pool.submit(lag, kind) for kind in endpoints}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_lagging_probes(request: pytest.FixtureRequest) -> None:
+    """Start the background waits at the beginning, when a lagging test is going to collect them."""
+    if any(item.get_closest_marker("lagging") for item in request.session.items):
+        request.getfixturevalue("revocation_lags")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -238,3 +239,17 @@ def test_expiry__expiry_can_be_changed(unleash: Sandbox, make_token: MakeToken) 
     assert answer.status_code == 200
     stored = listed(unleash, secret)["expiresAt"]
     assert datetime.fromisoformat(stored.replace("Z", "+00:00")) == later
+
+
+# --- Revoking a token ----------------------------------------------------------------------------
+
+
+@pytest.mark.lagging
+@pytest.mark.parametrize("kind", ["backend", "frontend"])
+def test_revoking__deleted_token_works_for_up_to_a_minute(
+    revocation_lags: dict[str, Future[float]], kind: str
+) -> None:
+    """DELETE answers 200 (checked in the fixture); the token is refused within about a minute."""
+    lag = revocation_lags[kind].result(timeout=120)
+    print(f"deleted {kind} token refused after {lag:.1f} s")
+    assert lag <= 75
