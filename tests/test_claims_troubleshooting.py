@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import requests
+
 from blocks import page_tables
 from unleash_api import call, message
-
 from unleash_sandbox import Sandbox
 
 ROWS = {row["Case"]: row for row in page_tables("troubleshooting.md")[0]}

