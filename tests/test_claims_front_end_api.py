@@ -185,3 +185,13 @@ def test_cors__new_list_waits_for_a_reload(
     assert allow_origin_header(unleash, "http://second.example") == (200, None)  # not yet ...
     allowed_origins(unleash)  # ... until the admin UI's configuration is read
     assert allow_origin_header(unleash, "http://second.example") == (200, "http://second.example")
+
+
+def test_when__server_sdks_get_configuration_front_end_gets_results(
+    unleash: Sandbox, demo_flag: str
+) -> None:
+    client = call(unleash, "GET", "/api/client/features", unleash.backend_token).json()["features"]
+    configuration = next(f for f in client if f["name"] == demo_flag)
+    assert configuration["strategies"]  # the rules themselves ...
+    result = toggles(unleash)[demo_flag]
+    assert set(result) == {"name", "enabled", "variant", "impressionData"}  # ... versus the outcome

@@ -6,8 +6,11 @@ right token (the SDK keeps a copy of the flags), then with a wrong one.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from conftest import EXAMPLES, PYTHON, run_node
 from unleash_sandbox import native
@@ -64,3 +67,15 @@ def test_wrong_token__node_serves_its_old_copy(
     stale = run([node, str(watcher)], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
     assert "responded 401" in stale.stderr
     assert stale.stdout.strip() == "docs-demo enabled: true"
+
+
+def test_node__start_unleash_rejects_a_refused_token(
+    demo_flag: str, reader_env: dict[str, str], tmp_path: Path
+) -> None:
+    with pytest.raises(AssertionError, match="responded 401"):
+        run_node("sdk_node.mjs", {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}, tmp_path)
+
+
+def test_node__needs_node_20_or_newer() -> None:
+    package = native.install() / "node_modules" / "unleash-client" / "package.json"
+    assert json.loads(package.read_text())["engines"]["node"] == ">=20"
