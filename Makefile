@@ -9,13 +9,16 @@ UV_VERSION := 0.13.8
 UNLEASH_PORT ?= 4242
 SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 
-.PHONY: serve test bench install system-deps build
+.PHONY: serve test bench install system-deps build screenshots lighthouse
 
 serve: install
 	$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 test: install
 	$(PY) -m pytest
+
+screenshots: install
+	$(PY) -m pytest -q tests/test_ui_guide.py --update-screenshots
 
 bench: install
 	$(PY) scripts/bench.py

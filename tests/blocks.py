@@ -108,3 +108,22 @@ def page_tables(page: str) -> list[list[dict[str, str]]]:
         elif not set("".join(cells)) <= set("-: "):
             tables[-1].append(dict(zip(header, cells, strict=True)))
     return tables
+
+
+def guide_steps(
+    page: str = "how-to/how-to-create-api-tokens.md",
+) -> dict[str, dict[str, list[str]]]:
+    """What each numbered step of the guide names: its **bold** UI labels and `/path` URLs, in order.
+
+    The UI walk reads the labels from here, so the page and the test name the same things.
+    """
+    steps: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for line in (DOCS / page).read_text().splitlines():
+        if line.startswith("## "):
+            anchor = re.search(r"\{#(step-\d+)\}", line)
+            current = steps.setdefault(anchor[1], {"labels": [], "urls": []}) if anchor else None
+        elif current is not None:
+            current["labels"] += re.findall(r"\*\*(.+?)\*\*", line)
+            current["urls"] += re.findall(r"`(/[^`\s]*)`", line)
+    return steps

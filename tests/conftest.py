@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 import unleash_sandbox
 from unleash_api import RUN, call, create_token, delete_token, poll_until
 from unleash_sandbox import Sandbox, SandboxError, native
+from unleash_sandbox.browser import launch_options, offline_route
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -243,3 +246,66 @@ def _start_lagging_probes(request: pytest.FixtureRequest) -> None:
     """Start the background waits at the beginning, when a lagging test is going to collect them."""
     if any(item.get_closest_marker("lagging") for item in request.session.items):
         request.getfixturevalue("revocation_lags")
+
+
+# --- A real browser ---------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="write the guide's screenshots (make screenshots) instead of comparing with them",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session (Debian's chromium where it is installed)."""
+    try:
+        options = launch_options()
+    except SandboxError as error:
+        pytest.exit(str(error), returncode=4)
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(**options)
+        except PlaywrightError as error:
+            first = str(error).strip().splitlines()[0]
+            pytest.exit(
+                f"Chromium could not be started ({first}). Set CHROMIUM_PATH.", returncode=4
+            )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, unleash: Sandbox) -> Iterator[Callable[..., BrowserContext]]:
+    """Fresh browser contexts (no cache, no cookies) that fetch nothing from outside the machine."""
+    made: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, device_scale_factor=1, **options
+        )
+        context.set_default_timeout(15_000)
+        context.route("**/*", offline_route({"127.0.0.1", "localhost"}))
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Page:
+    """A page logged in to the admin UI as the sandbox's admin."""
+    if unleash.login is None:
+        pytest.skip("the admin UI login is known only for our own sandbox (not for UNLEASH_URL)")
+    page = new_context().new_page()
+    page.goto(f"{unleash.url}/login")
+    page.get_by_label("Email").fill(unleash.login[0])
+    page.get_by_label("Password").fill(unleash.login[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/personal")
+    return page

@@ -1,0 +1,178 @@
+"""How to create API tokens, clicked through in the real admin UI, as the guide tells a reader.
+
+The labels and addresses come from the guide itself (blocks.guide_steps): when the UI renames a
+menu, a button or a page, the walk fails and names the step. The walk also takes the guide's
+screenshots: `make screenshots` (pytest --update-screenshots) writes them to docs/images/ui/;
+a normal run shoots them again and compares them with the committed ones.
+
+Screenshot comparison: both images in greyscale, a pixel differs when its value moves by more
+than 48 (of 255); an image has changed when its size differs or more than 1 % of its pixels do.
+That tolerance absorbs anti-aliasing and a changed digit (such as the token count in a heading),
+and catches a moved, renamed or restyled control.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect
+
+from blocks import DOCS, guide_steps
+from unleash_api import call, delete_token
+from unleash_sandbox import Sandbox
+
+IMAGES = DOCS / "images" / "ui"
+STEPS = guide_steps()
+PIXEL_DIFF, TOLERANCE, MAX_BYTES = 48, 0.01, 150_000
+
+
+class Camera:
+    """Takes the guide's screenshots: writes them (update mode) or keeps them to compare."""
+
+    def __init__(self, update: bool, out: Path) -> None:
+        self.update, self.out, self.taken = update, out, []
+
+    def shoot(self, page: Page, name: str, around: list[Locator], pad: int = 12) -> None:
+        boxes = [box for locator in around if (box := locator.bounding_box())]
+        left = max(min(b["x"] for b in boxes) - pad, 0)
+        top = max(min(b["y"] for b in boxes) - pad, 0)
+        right = max(b["x"] + b["width"] for b in boxes) + pad
+        bottom = max(b["y"] + b["height"] for b in boxes) + pad
+        clip = {"x": left, "y": top, "width": right - left, "height": bottom - top}
+        png = page.screenshot(clip=clip, animations="disabled")
+        image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128)
+        target = (IMAGES if self.update else self.out) / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.save(target, optimize=True)
+        self.taken.append(name)
+
+
+def changed_fraction(committed: Path, fresh: Path) -> float:
+    old, new = Image.open(committed).convert("L"), Image.open(fresh).convert("L")
+    if old.size != new.size:
+        return 1.0
+    diff = ImageChops.difference(old, new).point(lambda value: 255 if value > PIXEL_DIFF else 0)
+    return sum(diff.histogram()[255:]) / (old.size[0] * old.size[1])
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Turn a failure inside a step into one line that names the guide's step."""
+    try:
+        yield
+    except (PlaywrightError, AssertionError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise AssertionError(
+            f"The guide's {name} no longer matches the admin UI: {first}"
+        ) from None
+
+
+@pytest.fixture
+def camera(request: pytest.FixtureRequest, tmp_path: Path) -> Camera:
+    return Camera(bool(request.config.getoption("--update-screenshots")), tmp_path)
+
+
+def test_guide_steps_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
+    page = admin_ui
+    page.set_default_timeout(8_000)
+    admin_settings, access_control, api_access, new_token, api_urls = STEPS["step-1"]["labels"]
+    list_url, form_url = STEPS["step-1"]["urls"]
+    (name_label, connect_label, backend_sdk, frontend_sdk, project_question, all_projects,
+     projects_label, environment_label, create_label) = STEPS["step-2"]["labels"]  # fmt: skip
+    dialog_title, copy_label, close_label = STEPS["step-3"]["labels"]
+    secret = None
+
+    with step("step 1 (navigate to the API token creation form)"):
+        page.get_by_role("link", name=admin_settings, exact=True).click()
+        page.get_by_role("button", name=access_control, exact=True).click()
+        menu_item = page.get_by_role("link", name=api_access, exact=True)
+        menu_item.click()
+        page.wait_for_url(f"**{list_url}")
+        expect(page.get_by_role("heading", name=api_urls, exact=True)).to_be_visible()
+        for kind, path in (("Backend", "/api/"), ("Frontend", "/api/frontend/")):
+            expect(page.get_by_role("row", name=kind).get_by_role("cell").first).to_be_visible()
+            expect(
+                page.get_by_role("cell", name=f"{unleash.url}{path}", exact=True)
+            ).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        camera.shoot(page, "api-access-menu", [
+            page.get_by_role("link", name="Back to Unleash"), menu_item,
+            page.get_by_role("link", name="Event log")])  # fmt: skip
+        button = page.get_by_role("button", name=new_token, exact=True)
+        camera.shoot(page, "new-api-token-button", [
+            page.get_by_role("heading", level=1), button, page.get_by_role("alert")])  # fmt: skip
+        button.click()
+        page.wait_for_url(f"**{form_url}")
+
+    with step("step 2 (fill in the API token form)"):
+        page.get_by_role("textbox", name=name_label, exact=True).fill("checkout-service")
+        expect(page.get_by_role("radiogroup", name=connect_label)).to_be_visible()
+        radios = page.get_by_role("radio")
+        expect(radios).to_have_count(2)  # Backend SDK and Frontend SDK: no admin type
+        expect(page.get_by_role("radio", name=frontend_sdk)).to_be_visible()
+        page.get_by_role("radio", name=backend_sdk).check()
+        expect(page.get_by_text(project_question, exact=True)).to_be_visible()
+        expect(page.get_by_role("checkbox", name=all_projects, exact=True)).to_be_checked()
+        expect(page.get_by_role("combobox", name=projects_label, exact=True)).to_be_visible()
+        environment = page.get_by_role("combobox", name=environment_label, exact=True)
+        expect(environment).to_have_text("development")
+        create = page.get_by_role("button", name=create_label, exact=True)
+        camera.shoot(page, "api-token-form", [
+            page.get_by_role("heading", name="Create API token"), environment, create,
+            page.get_by_role("button", name="Cancel")])  # fmt: skip
+        create.click()
+
+    with step("step 3 (copy the token)"):
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text(dialog_title, exact=True)).to_be_visible()
+        secret_box = dialog.get_by_text("*:development.", exact=False)
+        secret = secret_box.inner_text().strip()
+        expect(dialog.get_by_role("button", name=copy_label, exact=True)).to_be_visible()
+        # The secret differs on every run: the screenshot shows a fixed stand-in of its shape.
+        secret_box.evaluate(
+            "box => { box.firstChild.nodeValue = '*:development.' + '•'.repeat(56); }"
+        )
+        camera.shoot(page, "new-token-created", [dialog], pad=0)
+        dialog.get_by_role("button", name=close_label, exact=True).click()
+        page.wait_for_url(f"**{list_url}")
+        # "Admins can copy it again later from the token's row" (and delete it there)
+        row = page.get_by_role("row", name="checkout-service")
+        expect(row.get_by_role("button", name=copy_label, exact=True)).to_be_visible()
+        expect(row.get_by_role("button", name="Delete token", exact=True)).to_be_visible()
+
+    try:  # the token is real: the client API accepts it
+        assert secret and call(unleash, "GET", "/api/client/features", secret).status_code == 200
+    finally:
+        if secret:
+            delete_token(unleash, secret)
+    assert camera.taken == [
+        "api-access-menu",
+        "new-api-token-button",
+        "api-token-form",
+        "new-token-created",
+    ]
+    if camera.update:
+        return
+    changed = []
+    for name in camera.taken:
+        committed = IMAGES / f"{name}.png"
+        assert committed.exists(), f"{committed} is missing: run make screenshots"
+        fraction = changed_fraction(committed, camera.out / f"{name}.png")
+        if fraction > TOLERANCE:
+            changed.append(f"{name}.png ({fraction:.1%} of its pixels)")
+    assert not changed, "screenshots differ from the admin UI, run make screenshots: " + ", ".join(
+        changed
+    )
+
+
+@pytest.mark.parametrize("image", sorted(IMAGES.glob("*.png")), ids=lambda p: p.name)
+def test_screenshots_are_small_and_shown(image: Path) -> None:
+    assert image.stat().st_size <= MAX_BYTES, f"{image.name} is {image.stat().st_size} bytes"
+    guide = (DOCS / "how-to" / "how-to-create-api-tokens.md").read_text()
+    assert f"images/ui/{image.name}" in guide, f"{image.name} is not shown in the guide"
