@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +249,49 @@ def _start_lagging_probes(request: pytest.FixtureRequest) -> None:
     """Start the background waits at the beginning, when a lagging test is going to collect them."""
     if any(item.get_closest_marker("lagging") for item in request.session.items):
         request.getfixturevalue("revocation_lags")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`mkdocs build --strict` into a temp dir (strict + validation: broken links and anchors fail)."""
+    out = tmp_path_factory.mktemp("site")
+    env = {
+        **os.environ,
+        "HTMLPROOFER": "true",
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "-q", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
+    return out
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve_folder(folder: Path, host: str) -> ThreadingHTTPServer:
+    """A static file server for `folder` on `host` and a free port, in a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """The built site, served on a free loopback port, as a static host would serve it."""
+    server = serve_folder(site, "127.0.0.1")
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
 
 
 # --- A real browser ---------------------------------------------------------------------------

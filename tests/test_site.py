@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,23 +18,6 @@ FENCE = re.compile(
     re.M | re.S,
 )
 SNIPPET = re.compile(r'^--8<-- "(?P<file>[^"]+)"$')
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`mkdocs build --strict` into a temp dir (strict + validation: broken links and anchors fail)."""
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
-    result = subprocess.run(
-        [str(Path(os.sys.executable).parent / "mkdocs"), "build", "--strict", "-q", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
-    return out
 
 
 class _CodeText(HTMLParser):

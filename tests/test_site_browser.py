@@ -1,0 +1,131 @@
+"""The built site, in a real browser, offline: every page loads clean and works as a reader uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from blocks import DOCS
+
+PAGES = sorted(str(p.relative_to(DOCS).with_suffix("")) for p in DOCS.rglob("*.md"))
+
+
+def url_of(page: str) -> str:
+    return "/" if page == "index" else f"/{page}/"
+
+
+def open_clean(new_context: Callable[..., BrowserContext], url: str) -> tuple[Page, list[str]]:
+    """Open a page; collect console errors and requests that failed or came back with an error."""
+    page = new_context().new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page, problems
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_clean(
+    name: str, site_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, problems = open_clean(new_context, site_url + url_of(name))
+    images = page.locator("article img")
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()  # lazy images load when they come into view
+        expect(images.nth(i)).to_have_js_property("complete", True)
+        assert images.nth(i).evaluate("img => img.naturalWidth") > 0, images.nth(i).get_attribute(
+            "src"
+        )
+    source = (DOCS / f"{name}.md").read_text()
+    expect(page.locator("article .admonition")).to_have_count(
+        source.count("\n!!! ") + source.startswith("!!! ")
+    )
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("page", "anchor"),
+    [
+        ("how-to/how-to-create-api-tokens", "step-1"),
+        ("how-to/how-to-create-api-tokens", "step-2"),
+        ("reference/api-tokens-and-client-keys", "token-data"),
+        ("reference/front-end-api", "cors"),
+    ],
+)
+def test_stable_anchors_exist_and_links_land(
+    page: str, anchor: str, site_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    """Each anchor is on its page, and following a link to it on the site brings it into view."""
+    tab = new_context().new_page()
+    tab.goto(site_url + url_of(page) + f"#{anchor}")
+    target = tab.locator(f"[id='{anchor}']")
+    expect(target).to_be_in_viewport()
+    linked_from = [
+        p for p in PAGES if f"#{anchor})" in (DOCS / f"{p}.md").read_text() and p != page
+    ]
+    for source in linked_from:  # the links readers click, on other pages
+        tab.goto(site_url + url_of(source))
+        tab.locator(f"article a[href$='#{anchor}']").first.click()
+        tab.wait_for_url(f"**{url_of(page)}#{anchor}")
+        expect(tab.locator(f"[id='{anchor}']")).to_be_in_viewport()
+
+
+def test_content_tabs_switch(site_url: str, new_context: Callable[..., BrowserContext]) -> None:
+    page = new_context().new_page()
+    page.goto(site_url + url_of("how-to/how-to-create-api-tokens"))
+    curl, python = page.get_by_text("curl", exact=True), page.get_by_text("Python", exact=True)
+    expect(page.locator(".tabbed-block").nth(0)).to_be_visible()
+    python.first.click()
+    expect(page.locator(".tabbed-block").nth(1)).to_be_visible()
+    expect(page.locator(".tabbed-block").nth(0)).to_be_hidden()
+    curl.first.click()
+    expect(page.locator(".tabbed-block").nth(0)).to_be_visible()
+
+
+def test_search_finds_the_guide(site_url: str, new_context: Callable[..., BrowserContext]) -> None:
+    page = new_context().new_page()
+    page.goto(site_url + "/")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").press_sequentially("token", delay=50)
+    results = page.locator(".md-search-result__item")
+    expect(results.first).to_be_visible()
+    expect(page.locator(".md-search-result")).to_contain_text("How to create API tokens")
+
+
+def test_old_frontend_api_address_redirects(
+    site_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = new_context().new_page()
+    page.goto(site_url + "/reference/frontend-api/")
+    page.wait_for_url("**/reference/front-end-api/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Front-end API")
+
+
+def test_images_open_in_the_lightbox(
+    site_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = new_context().new_page()
+    page.goto(site_url + url_of("how-to/how-to-create-api-tokens"))
+    first = page.locator("article a.glightbox").first
+    first.scroll_into_view_if_needed()
+    first.click()
+    expect(page.locator(".glightbox-container .gslide-image img").first).to_be_visible()
+
+
+def test_built_pages_fetch_nothing_from_outside(site: Path) -> None:
+    """No page refers to another host for a script, style, font or image."""
+    for html in site.rglob("*.html"):
+        text = html.read_text()
+        for marker in ('src="http', "src='http", 'href="https://fonts', "@import url(http"):
+            assert marker not in text, f"{html.relative_to(site)} loads {marker}..."
