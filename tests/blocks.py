@@ -6,7 +6,8 @@ expect, checked against what the previous one prints) and `<!--pytest.mark.skip(
 before a block that cannot run. Each block gets exactly one of:
 
 - a runner: the test that runs it (Python blocks: test_docs.py with pytest-examples; shell blocks:
-  test_shell.py; a snippet line including examples/FILE: test_examples.py::test_<FILE stem>);
+  test_shell.py; a snippet line including examples/FILE: test_examples.py::test_<FILE stem>,
+  or, for a page in examples/browser/, the browser test in test_browser_cors.py);
 - a written reason why it does not run (the skip mark).
 
 A block with neither is unaccounted, and `make test` fails on it.
@@ -55,6 +56,8 @@ class Block:
         """The test that runs this block (by pytest node id), or None."""
         if self.skip_reason:
             return None
+        if self.snippet is not None and self.snippet.parent.name == "browser":
+            return "tests/test_browser_cors.py::test_browser_sample"  # a page, run in Chromium
         if self.snippet is not None:
             return f"tests/test_examples.py::test_{self.snippet.stem}"
         if self.lang in PYTHON:

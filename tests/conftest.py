@@ -199,6 +199,34 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
 
 
+# --- CORS settings -------------------------------------------------------------------------
+
+CORS = "/api/admin/ui-config/cors"
+
+
+def allowed_origins(unleash: Sandbox) -> list[str]:
+    origins: list[str] = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()[
+        "frontendApiOrigins"
+    ]
+    return origins
+
+
+@pytest.fixture
+def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
+    """Set the allowed origins (and apply them at once); the old list is put back afterwards."""
+    before = allowed_origins(unleash)
+
+    def set_origins(new: list[str]) -> int:
+        status = call(
+            unleash, "POST", CORS, unleash.admin_token, json={"frontendApiOrigins": new}
+        ).status_code
+        allowed_origins(unleash)  # reading the UI config reloads the setting, as the page says
+        return status
+
+    yield set_origins
+    set_origins(before)
+
+
 # --- Effects that lag behind a server-side cache ----------------------------------------------
 # A deleted token keeps working until the server refreshes its token cache (about a minute).
 # Waiting for that in a test would stall the run, so the wait starts in the background as soon as
@@ -334,7 +362,7 @@ def new_context(browser: Browser, unleash: Sandbox) -> Iterator[Callable[..., Br
             viewport={"width": 1280, "height": 800}, device_scale_factor=1, **options
         )
         context.set_default_timeout(15_000)
-        context.route("**/*", offline_route({"127.0.0.1", "localhost"}))
+        context.route("**/*", offline_route({"127.0.0.1", "127.0.0.2", "localhost"}))
         made.append(context)
         return context
 

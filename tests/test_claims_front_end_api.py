@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from conftest import CORS, allowed_origins
 from unleash_api import RUN, call, poll_until
 from unleash_sandbox import Sandbox
 
@@ -114,35 +115,10 @@ def test_refresh_behaviour__a_change_arrives_within_seconds(
 
 # --- CORS ----------------------------------------------------------------------------------------
 
-CORS = "/api/admin/ui-config/cors"
-
-
-def allowed_origins(unleash: Sandbox) -> list[str]:
-    origins: list[str] = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()[
-        "frontendApiOrigins"
-    ]
-    return origins
-
 
 def allow_origin_header(unleash: Sandbox, origin: str) -> tuple[int, str | None]:
     answer = call(unleash, "GET", FRONTEND, unleash.frontend_token, headers={"Origin": origin})
     return answer.status_code, answer.headers.get("Access-Control-Allow-Origin")
-
-
-@pytest.fixture
-def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
-    """Set the allowed origins (and apply them at once); the old list is put back afterwards."""
-    before = allowed_origins(unleash)
-
-    def set_origins(new: list[str]) -> int:
-        status = call(
-            unleash, "POST", CORS, unleash.admin_token, json={"frontendApiOrigins": new}
-        ).status_code
-        allowed_origins(unleash)  # reading the UI config reloads the setting, as the page says
-        return status
-
-    yield set_origins
-    set_origins(before)
 
 
 def test_cors__every_origin_by_default(unleash: Sandbox) -> None:

@@ -101,7 +101,9 @@ def offline_route(allowed_hosts: set[str]) -> Callable[[Any], None]:
                 file = _fonts() / "material-symbols" / "material-symbols-outlined.woff2"
             else:
                 weight = name.removeprefix("sen-").removesuffix(".woff2")
-                file = _fonts() / "@fontsource" / "sen" / "files" / f"sen-latin-{weight}-normal.woff2"
+                file = (
+                    _fonts() / "@fontsource" / "sen" / "files" / f"sen-latin-{weight}-normal.woff2"
+                )
             route.fulfill(status=200, content_type="font/woff2", body=file.read_bytes())
         elif url.hostname and url.hostname.endswith("gravatar.com"):
             route.fulfill(status=200, content_type="image/svg+xml", body=AVATAR)

@@ -242,6 +242,9 @@ def unleash_env(
         "INIT_FRONTEND_API_TOKENS": tokens["frontend"],
         "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],
         "UNLEASH_DEFAULT_ADMIN_PASSWORD": login[1],
+        # The tests log in and create users far more often than people do.
+        "SIMPLE_LOGIN_LIMIT_PER_MINUTE": "1000",
+        "CREATE_USER_RATE_LIMIT_PER_MINUTE": "1000",
     }
 
 
