@@ -8,14 +8,17 @@ Each case gets a fresh browser context, so no cached preflight answer carries ov
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from conftest import EXAMPLES, serve_folder
+from blocks import DOCS
+from conftest import EXAMPLES, allowed_origins, serve_folder
+from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
 
 
@@ -70,3 +73,30 @@ def test_cors__browser_blocks_an_origin_that_is_not_allowed(
     assert any(
         "CORS policy" in line and "Access-Control-Allow-Origin" in line for line in console
     ), console
+
+
+def test_cors__origins_set_in_the_admin_ui(
+    unleash: Sandbox, admin_ui: Page, origins: Callable[[list[str]], int]
+) -> None:
+    """The page's UI path (its bold labels and address) leads to a form that sets the list."""
+    text = (DOCS / "reference" / "front-end-api.md").read_text()
+    line = next(p for p in text.split("\n\n") if p.startswith("**In the admin UI**"))
+    admin_settings, access_control, cors_origins = re.findall(r"\*\*(.+?)\*\*", line)[1:4]
+    address = re.search(r"`(/[^`]+)`", line)[1]
+    page = admin_ui
+    page.get_by_role("link", name=admin_settings, exact=True).click()
+    page.get_by_role("button", name=access_control, exact=True).click()
+    page.get_by_role("link", name=cors_origins, exact=True).click()
+    page.wait_for_url(f"**{address}")
+    page.locator("main").get_by_role("textbox").fill("http://shop.example\nhttp://admin.example")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main").get_by_role("textbox")).to_have_value("http://shop.example\nhttp://admin.example")
+
+    def saved() -> bool | None:
+        return (
+            True
+            if allowed_origins(unleash) == ["http://shop.example", "http://admin.example"]
+            else None
+        )
+
+    poll_until("the origins saved in the UI to reach the server", saved, deadline_s=10)
