@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 import unleash_sandbox
@@ -383,3 +383,18 @@ def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Pa
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/personal")
     return page
+
+
+def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> Locator:
+    """Main menu › `admin_settings`, then the admin menu's `group` › `item`; returns the item.
+
+    Each click waits for what it opens, so a menu that is still being drawn is not clicked.
+    """
+    page.get_by_role("link", name=admin_settings, exact=True).click()
+    page.wait_for_url("**/admin")
+    link = page.get_by_role("link", name=item, exact=True)
+    if not link.is_visible():
+        page.get_by_role("button", name=group, exact=True).click()
+    expect(link).to_be_visible()
+    link.click()
+    return link

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from blocks import DOCS
-from conftest import EXAMPLES, allowed_origins, serve_folder
+from conftest import EXAMPLES, allowed_origins, open_admin_page, serve_folder
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
 
@@ -84,13 +84,13 @@ def test_cors__origins_set_in_the_admin_ui(
     admin_settings, access_control, cors_origins = re.findall(r"\*\*(.+?)\*\*", line)[1:4]
     address = re.search(r"`(/[^`]+)`", line)[1]
     page = admin_ui
-    page.get_by_role("link", name=admin_settings, exact=True).click()
-    page.get_by_role("button", name=access_control, exact=True).click()
-    page.get_by_role("link", name=cors_origins, exact=True).click()
+    open_admin_page(page, admin_settings, access_control, cors_origins)
     page.wait_for_url(f"**{address}")
     page.locator("main").get_by_role("textbox").fill("http://shop.example\nhttp://admin.example")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("main").get_by_role("textbox")).to_have_value("http://shop.example\nhttp://admin.example")
+    expect(page.locator("main").get_by_role("textbox")).to_have_value(
+        "http://shop.example\nhttp://admin.example"
+    )
 
     def saved() -> bool | None:
         return (

@@ -24,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from blocks import DOCS, guide_steps
+from conftest import open_admin_page
 from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
 
@@ -89,10 +90,7 @@ def test_guide_steps_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: C
     secret = None
 
     with step("step 1 (navigate to the API token creation form)"):
-        page.get_by_role("link", name=admin_settings, exact=True).click()
-        page.get_by_role("button", name=access_control, exact=True).click()
-        menu_item = page.get_by_role("link", name=api_access, exact=True)
-        menu_item.click()
+        menu_item = open_admin_page(page, admin_settings, access_control, api_access)
         page.wait_for_url(f"**{list_url}")
         expect(page.get_by_role("heading", name=api_urls, exact=True)).to_be_visible()
         for kind, path in (("Backend", "/api/"), ("Frontend", "/api/frontend/")):
