@@ -20,6 +20,9 @@ test: install
 screenshots: install
 	$(PY) -m pytest -q tests/test_ui_guide.py --update-screenshots
 
+lighthouse: install
+	$(PY) scripts/lighthouse.py
+
 bench: install
 	$(PY) scripts/bench.py
 
