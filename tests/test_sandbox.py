@@ -6,43 +6,17 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import unleash_sandbox
-from conftest import PYTHON, ROOT
+from conftest import PYTHON, ROOT, leftovers
 from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import free_port, healthy
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen."""
-    path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
-    path.chmod(0o755)
-    monkeypatch.setattr(tempfile, "tempdir", str(path))
-    yield path
-    path.rmdir()  # fails the test if anything was left inside
-
-
-def leftovers(scratch: Path) -> list[str]:
-    """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
-    found = [str(p) for p in scratch.iterdir()]
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            cwd = os.readlink(proc / "cwd")
-        except OSError:
-            continue
-        if str(scratch) in cmdline or cwd.startswith(str(scratch)):
-            found.append(f"pid {proc.name}: {cmdline}")
-    return found
 
 
 def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ Where the server comes from, in this order:
 2. Docker: `compose.yaml` with the official images, when a Docker engine answers;
 3. native: PostgreSQL from the system and Unleash from npm (the default without Docker, and in CI).
 
-UNLEASH_SANDBOX_MODE=native|docker forces 2 or 3.
+UNLEASH_SANDBOX_MODE=native|docker forces 2 or 3; UNLEASH_SANDBOX_PORT fixes the port of 2 or 3.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def start(*, port: int | None = None, extra_env: dict[str, str] | None = None) -
         with _existing(url.rstrip("/"), admin_token) as server:
             yield server
         return
+    if port is None and (fixed := os.environ.get("UNLEASH_SANDBOX_PORT")):
+        port = int(fixed)
     mode = os.environ.get("UNLEASH_SANDBOX_MODE") or ("docker" if _docker_engine() else "native")
     if mode == "docker":
         with _docker(port) as url:

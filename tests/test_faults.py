@@ -1,0 +1,161 @@
+"""Faults, through the real entry point: pytest in a subprocess, as `make test` runs it.
+
+Each fault must end within seconds in one clear message and a non-zero exit, and leave no
+Unleash, PostgreSQL or browser process and no temp dir behind (the run gets a TMPDIR of its own).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PYTHON, ROOT, leftovers, listening
+from unleash_sandbox import Sandbox
+from unleash_sandbox._util import free_port, healthy
+
+pytestmark = pytest.mark.timeout(180)
+TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server
+
+
+def env_for(scratch: Path, **extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
+    return {**clean, "TMPDIR": str(scratch), **extra}
+
+
+def pytest_run(
+    scratch: Path, *args: str, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    began = time.monotonic()
+    result = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=env_for(scratch, **extra),
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    return result, time.monotonic() - began
+
+
+def assert_clear_failure(result: subprocess.CompletedProcess[str], code: int, message: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output[-3000:]
+    assert output.count(message) == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+
+
+def wait_for_sandbox(scratch: Path, deadline_s: float = 60) -> tuple[int, str]:
+    """The pid and URL of the Unleash a run under `scratch` started, once it answers."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                is_unleash = b"unleash-server" in (proc / "cmdline").read_bytes()
+                cwd = os.readlink(proc / "cwd")
+            except OSError:
+                continue
+            if is_unleash and cwd.startswith(str(scratch)):
+                ports = [port for ip, port in listening(int(proc.name)) if ip == "127.0.0.1"]
+                if ports and healthy(f"http://127.0.0.1:{ports[0]}"):
+                    return int(proc.name), f"http://127.0.0.1:{ports[0]}"
+        time.sleep(0.1)
+    raise AssertionError("the run's sandbox did not come up")
+
+
+def assert_nothing_left(scratch: Path) -> None:
+    end = time.monotonic() + 10  # child processes exit just after their parent
+    while leftovers(scratch) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert leftovers(scratch) == []
+
+
+def test_unleash_url_points_at_nothing(scratch: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result, seconds = pytest_run(scratch, TARGET, UNLEASH_URL=url, UNLEASH_ADMIN_TOKEN="*:*.x")
+    assert_clear_failure(result, 3, f"UNLEASH_URL={url} does not answer")
+    assert seconds < 30
+    assert_nothing_left(scratch)
+
+
+def test_admin_token_rejected(unleash: Sandbox, scratch: Path) -> None:
+    result, _ = pytest_run(
+        scratch, TARGET, UNLEASH_URL=unleash.url, UNLEASH_ADMIN_TOKEN="*:*.wrong"
+    )
+    assert_clear_failure(result, 3, "rejected the token in UNLEASH_ADMIN_TOKEN (HTTP 401")
+
+
+def test_sandbox_port_taken(scratch: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result, _ = pytest_run(scratch, TARGET, UNLEASH_SANDBOX_PORT=str(port))
+    assert_clear_failure(result, 3, f"Port {port} on 127.0.0.1 is already in use")
+    assert_nothing_left(scratch)
+
+
+def test_postgres_binaries_missing(scratch: Path) -> None:
+    result, _ = pytest_run(scratch, TARGET, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere"))
+    assert_clear_failure(result, 3, "PostgreSQL server binaries (initdb, postgres) not found")
+    assert_nothing_left(scratch)
+
+
+@pytest.mark.parametrize("how", ["CHROMIUM_PATH wrong", "not on PATH"])
+def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
+    browser_test = "tests/test_site_browser.py::test_old_frontend_api_address_redirects"
+    if how == "CHROMIUM_PATH wrong":
+        extra = {"CHROMIUM_PATH": str(scratch / "chromium"), "CI": "true"}
+        expected = f"CHROMIUM_PATH={scratch / 'chromium'} does not exist"
+    else:
+        extra = {"PATH": str(scratch), "CI": "true"}
+        expected = "Chromium not found: the browser tests need it"
+    result, seconds = pytest_run(scratch, browser_test, **extra)
+    assert_clear_failure(result, 4, expected)
+    assert seconds < 60
+    assert_nothing_left(scratch)
+
+
+def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
+    run = subprocess.Popen(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_claims_reference.py",
+         "tests/test_claims_front_end_api.py", "-m", "not lagging"],
+        cwd=ROOT, env=env_for(scratch, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        pid, _ = wait_for_sandbox(scratch)
+        assert run.stdout is not None
+        seen = ""
+        while not seen.endswith(".") and run.poll() is None:  # a first test has passed: mid-run
+            seen += run.stdout.read(1)
+        os.kill(pid, signal.SIGKILL)
+        rest, _ = run.communicate(timeout=90)
+        output = seen + rest
+    finally:
+        run.kill()
+    assert run.returncode == 3, output[-3000:]
+    assert output.count("stopped answering during") == 1, output[-3000:]
+    assert_nothing_left(scratch)
+
+
+def test_ctrl_c_in_the_middle_of_the_run(scratch: Path) -> None:
+    run = subprocess.Popen(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_claims_reference.py"],
+        cwd=ROOT, env=env_for(scratch), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        _, url = wait_for_sandbox(scratch)
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 2, output[-3000:]  # pytest's "interrupted"
+    assert "KeyboardInterrupt" in output
+    assert_nothing_left(scratch)
+    assert not healthy(url)
