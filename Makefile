@@ -9,13 +9,25 @@ UV_VERSION := 0.13.8
 UNLEASH_PORT ?= 4242
 SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 
-.PHONY: serve test bench install system-deps build screenshots lighthouse
+.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse
 
 serve: install
 	$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 test: install
 	$(PY) -m pytest
+
+# The suite against a server that is not its own: once, then twice at once (part of CI).
+test-foreign: install
+	$(PY) scripts/foreign_run.py
+
+# The full suite N times in a row, pass/fail per run: flakes show here.
+N ?= 5
+soak: install
+	@pass=0; for i in $$(seq 1 $(N)); do \
+	  if $(PY) -m pytest -q -p no:cacheprovider > /tmp/soak-$$i.log 2>&1; then echo "run $$i: pass"; pass=$$((pass+1)); \
+	  else echo "run $$i: FAIL (log: /tmp/soak-$$i.log)"; fi; done; \
+	echo "soak: $$pass/$(N) green"; test $$pass -eq $(N)
 
 screenshots: install
 	$(PY) -m pytest -q tests/test_ui_guide.py --update-screenshots

@@ -168,6 +168,7 @@ def demo_flag(unleash: Sandbox) -> Iterator[str]:
     if left == {CREATED_BY_DOCS}:
         call(unleash, "DELETE", f"{base}/{DEMO_FLAG}", admin)  # archive ...
         call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
+        call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
 
 
 def run_sample(args: list[str], env: dict[str, str], timeout: float = 60) -> str:
@@ -207,7 +208,12 @@ def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
 
 @pytest.fixture
 def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen."""
+    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen.
+
+    Tests that use it start sandboxes of their own: UNLEASH_URL of the run is hidden from them.
+    """
+    for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN", "UNLEASH_SANDBOX_PORT"):
+        monkeypatch.delenv(key, raising=False)
     path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
     path.chmod(0o755)
     monkeypatch.setattr(tempfile, "tempdir", str(path))
@@ -444,7 +450,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_context(browser: Browser, unleash: Sandbox) -> Iterator[Callable[..., BrowserContext]]:
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     """Fresh browser contexts (no cache, no cookies) that fetch nothing from outside the machine."""
     made: list[BrowserContext] = []
 

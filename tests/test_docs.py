@@ -11,13 +11,19 @@ import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
 
 from blocks import DOCS, PYTHON, Block, blocks_for
+from unleash_api import tokens_named_in
+from unleash_sandbox import Sandbox
 
 EXAMPLES = {(ex.path.relative_to(DOCS), ex.start_line): ex for ex in find_examples(DOCS)}
 
 
 @pytest.mark.parametrize("block", blocks_for(PYTHON), ids=lambda b: b.key)
 def test_python_block(
-    block: Block, eval_example: EvalExample, demo_flag: str, sample_env: dict[str, str]
+    block: Block,
+    eval_example: EvalExample,
+    unleash: Sandbox,
+    demo_flag: str,
+    sample_env: dict[str, str],
 ) -> None:
     example: CodeExample = EXAMPLES[(block.page, block.line)]
     eval_example.set_config(
@@ -28,4 +34,5 @@ def test_python_block(
         eval_example.run_print_update(example)
     else:
         eval_example.lint(example)
-        eval_example.run_print_check(example)
+        with tokens_named_in(unleash, block.code):
+            eval_example.run_print_check(example)

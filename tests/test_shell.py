@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from blocks import ROOT, SHELL, Block, blocks_for
-from unleash_api import call, delete_token
+from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
 
 ANY = re.escape("<...>")
@@ -26,17 +26,11 @@ def expected_pattern(expected: str) -> re.Pattern[str]:
     return re.compile(re.escape(expected.strip()).replace(ANY, ".+?"))
 
 
-def token_secrets(unleash: Sandbox) -> dict[str, str]:
-    tokens = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()["tokens"]
-    return {t["secret"]: t["tokenName"] for t in tokens}
-
-
 @pytest.mark.parametrize("block", blocks_for(SHELL), ids=lambda b: b.key)
 def test_shell_block(
     block: Block, unleash: Sandbox, demo_flag: str, sample_env: dict[str, str]
 ) -> None:
-    before = token_secrets(unleash)
-    try:
+    with tokens_named_in(unleash, block.code):
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", block.code],
             cwd=ROOT,
@@ -45,10 +39,6 @@ def test_shell_block(
             text=True,
             timeout=60,
         )
-    finally:
-        for secret, name in token_secrets(unleash).items():
-            if secret not in before and f'"{name}"' in block.code:
-                delete_token(unleash, secret)
     assert result.returncode == 0, (
         f"{block.key} exited {result.returncode}\n{block.code}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"

@@ -104,7 +104,7 @@ def test_search_finds_the_guide(site_url: str, new_context: Callable[..., Browse
 
 
 def test_old_frontend_api_address_redirects(
-    site_url: str, new_context: Callable[..., BrowserContext]
+    new_context: Callable[..., BrowserContext], site_url: str
 ) -> None:
     page = new_context().new_page()
     page.goto(site_url + "/reference/frontend-api/")

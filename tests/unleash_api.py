@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import requests
@@ -69,3 +70,20 @@ def create_token(unleash: Sandbox, **fields: Any) -> dict[str, Any]:
 
 def delete_token(unleash: Sandbox, secret: str) -> None:
     call(unleash, "DELETE", f"/api/admin/api-tokens/{secret}", unleash.admin_token)
+
+
+@contextmanager
+def tokens_named_in(unleash: Sandbox, code: str) -> Iterator[None]:
+    """Delete the tokens a sample makes: new ones whose name (in quotes) its code mentions."""
+
+    def secrets() -> dict[str, str]:
+        tokens = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()["tokens"]
+        return {t["secret"]: t["tokenName"] for t in tokens}
+
+    before = secrets()
+    try:
+        yield
+    finally:
+        for secret, name in secrets().items():
+            if secret not in before and (f'"{name}"' in code or f"'{name}'" in code):
+                delete_token(unleash, secret)

@@ -1,0 +1,99 @@
+"""`make test-foreign`: the whole suite against a server that is not the suite's own.
+
+A sandbox is started (as `python -m unleash_sandbox up` would) and handed to pytest only through
+UNLEASH_URL and UNLEASH_ADMIN_TOKEN, as any reader's server would be. The suite runs once alone,
+then twice at the same time. Every run must pass, and afterwards the server must hold exactly the
+tokens, flags, users, tags and CORS origins it held before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import unleash_sandbox
+from unleash_sandbox import Sandbox
+from unleash_sandbox._util import http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def state(server: Sandbox) -> dict[str, Any]:
+    """What a test run may touch, in a form that compares equal when nothing changed."""
+
+    def get(path: str) -> Any:
+        status, body = http("GET", f"{server.url}{path}", server.admin_token)
+        assert status == 200, (path, status, body)
+        return body
+
+    return {
+        "tokens": sorted(
+            (t["secret"], t["tokenName"], t["type"]) for t in get("/api/admin/api-tokens")["tokens"]
+        ),
+        "flags": sorted(f["name"] for f in get("/api/admin/projects/default/features")["features"]),
+        "archived flags": sorted(
+            f["name"]
+            for f in get("/api/admin/search/features?archived=IS:true&limit=1000")["features"]
+        ),
+        "users": sorted(u["username"] or u["email"] for u in get("/api/admin/user-admin")["users"]),
+        "tags": sorted((t["type"], t["value"]) for t in get("/api/admin/tags")["tags"]),
+        "cors origins": get("/api/admin/ui-config")["frontendApiOrigins"],
+    }
+
+
+def run_suites(server: Sandbox, count: int) -> list[tuple[int, float, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
+    env |= {"UNLEASH_URL": server.url, "UNLEASH_ADMIN_TOKEN": server.admin_token}
+    began = time.monotonic()
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for _ in range(count)
+    ]
+    results = []
+    for run in runs:
+        output, _ = run.communicate(timeout=1200)
+        results.append((run.returncode, time.monotonic() - began, output))
+    return results
+
+
+def main() -> int:
+    for key in [k for k in os.environ if k.startswith("UNLEASH_")]:
+        del os.environ[key]
+    ok = True
+    with unleash_sandbox.start() as server:
+        before = state(server)
+        for label, count in (("alone", 1), ("two at once", 2)):
+            for number, (code, seconds, output) in enumerate(run_suites(server, count), 1):
+                summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
+                print(
+                    f"run {label} #{number}: exit {code} after {seconds:.0f} s: {summary}",
+                    flush=True,
+                )
+                if code != 0:
+                    ok = False
+                    print(output[-4000:])
+        after = state(server)
+    for key in before:
+        if before[key] != after[key]:
+            ok = False
+            print(
+                f"server state changed: {key}\n  before: {json.dumps(before[key])}\n  after:  {json.dumps(after[key])}"
+            )
+    print("foreign-server runs: " + ("all passed, server state unchanged" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
