@@ -7,12 +7,19 @@ Numbers only: nothing here asserts a time (machines are shared and noisy).
   sandbox ready, warm  Unleash restarted against a database it has already migrated
   mkdocs build         `mkdocs build --strict`
   Unleash peak RSS     VmHWM of the Unleash process once it is ready and has served a few calls
+  make test, warm      wall time of `make test` here, everything installed (run once)
+  make test, cold      wall time of `make test` in a fresh clone with an empty npm cache and no
+                       .venv (PyPI and npm downloads included; pip's and uv's caches stay warm)
+  slowest tests        the ten slowest test phases of the warm run
+
+`--quick` skips the two `make test` runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -81,6 +88,37 @@ def build(runs: int) -> list[float]:
     return times
 
 
+def make_test(cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    began = time.perf_counter()
+    result = subprocess.run(["make", "test", "PYTEST_ADDOPTS=--durations=10"], cwd=cwd, env=env,
+                            capture_output=True, text=True)  # fmt: skip
+    seconds = time.perf_counter() - began
+    if result.returncode != 0:
+        raise SystemExit(
+            f"make test failed in {cwd}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+        )
+    return seconds, result.stdout
+
+
+def slowest(output: str) -> list[str]:
+    lines = output.split("slowest 10 durations", 1)[-1].splitlines()
+    return [line for line in lines if re.match(r"\s*\d+\.\d+s (call|setup|teardown)", line)][:10]
+
+
+def test_runs() -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
+    warm, output = make_test(ROOT, env)
+    rows = [line("make test, warm", [warm], "s", "<= 60 s")]
+    with tempfile.TemporaryDirectory(prefix="bench-clone-") as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        cold, _ = make_test(clone, {**env, "UNLEASH_SANDBOX_CACHE": str(Path(tmp) / "npm-cache")})
+    rows.append(line("make test, cold", [cold], "s", "<= 180 s"))
+    rows.append("ten slowest test phases (warm run):")
+    rows += [f"  {row.strip()}" for row in slowest(output)]
+    return rows
+
+
 def line(name: str, values: list[float], unit: str, target: str) -> str:
     spread = f"min {min(values):.2f}, max {max(values):.2f}"
     return f"{name:<22} median {statistics.median(values):6.2f} {unit:<4} ({spread}, n={len(values)})  target {target}"
@@ -91,6 +129,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="skip the make test runs")
     args = parser.parse_args()
     for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN"):  # always measure our own sandbox
         os.environ.pop(key, None)
@@ -102,6 +141,8 @@ def main() -> None:
         line("mkdocs build --strict", build(args.runs), "s", "<= 2 s"),
         line("Unleash peak RSS", rss, "MiB", "(reported)"),
     ]
+    if not args.quick:
+        rows += test_runs()
     print(f"bench on {os.cpu_count()} cores, Unleash {unleash_sandbox.pins.unleash_version()}")
     print("\n".join(rows))
 

@@ -11,6 +11,12 @@ before a block that cannot run. Each block gets exactly one of:
 - a written reason why it does not run (the skip mark).
 
 A block with neither is unaccounted, and `make test` fails on it.
+
+Why these libraries: pytest-examples (as pydantic uses it) lints Python blocks with ruff and black
+and checks `#>` output. For shell blocks, pytest-codeblocks' own collector runs only fences marked
+exactly `bash`/`python`, with no timeout, no environment of ours and no clean-up on the server, and
+doccmd runs one command per block without a pytest item per block; so its parser is used here
+(markers, expected output, fences inside tabs) and test_shell.py runs the blocks.
 """
 
 from __future__ import annotations

@@ -31,8 +31,11 @@ def send(
     client, frontend, tokens = "/api/client/features", "/api/frontend", "/api/admin/api-tokens"
     if case == "no token":
         return [call(unleash, "GET", client)]
-    if case == "unknown or mistyped token":
-        return [call(unleash, "GET", client, MADE_UP)]
+    if case == "unknown or mistyped token":  # made up, or a real one with a character missing
+        return [
+            call(unleash, "GET", client, MADE_UP),
+            call(unleash, "GET", client, unleash.backend_token[:-1]),
+        ]
     if case == "expired token":
         past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
         token = make_token(
