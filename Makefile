@@ -49,7 +49,7 @@ system-deps:
 
 $(SYNCED): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@test -x $(VENV)/bin/uv || { $(PY) -m ensurepip -q >/dev/null 2>&1; \
+	@test -x $(VENV)/bin/uv || { $(PY) -m ensurepip >/dev/null 2>&1; \
 	  $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION); }
 	$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
 	@rm -f $(VENV)/.synced-* && touch $@
