@@ -47,28 +47,35 @@ def run_sample_page(
     return result.inner_text(), console
 
 
-def test_browser_sample(
+@pytest.fixture
+def sample_with(
     unleash: Sandbox,
     demo_flag: str,
     sample_origin: str,
     origins: Callable[[list[str]], int],
     new_context: Callable[..., BrowserContext],
+) -> Callable[[list[str]], tuple[str, list[str]]]:
+    """Allow these origins, then run the sample page in a fresh context: (its text, console)."""
+
+    def run(allowed: list[str]) -> tuple[str, list[str]]:
+        assert origins(allowed) == 204
+        return run_sample_page(new_context, sample_origin, unleash)
+
+    return run
+
+
+def test_browser_sample(
+    sample_with: Callable[[list[str]], tuple[str, list[str]]], sample_origin: str
 ) -> None:
     """The page's own origin allowed: the sample reads the flag."""
-    assert origins([sample_origin]) == 204
-    text, _ = run_sample_page(new_context, sample_origin, unleash)
+    text, _ = sample_with([sample_origin])
     assert text == "docs-demo enabled: true"
 
 
 def test_cors__browser_blocks_an_origin_that_is_not_allowed(
-    unleash: Sandbox,
-    demo_flag: str,
-    sample_origin: str,
-    origins: Callable[[list[str]], int],
-    new_context: Callable[..., BrowserContext],
+    sample_with: Callable[[list[str]], tuple[str, list[str]]],
 ) -> None:
-    assert origins(["http://shop.example"]) == 204
-    text, console = run_sample_page(new_context, sample_origin, unleash)
+    text, console = sample_with(["http://shop.example"])
     assert text.startswith("Unleash could not be read"), text
     assert any(
         "CORS policy" in line and "Access-Control-Allow-Origin" in line for line in console

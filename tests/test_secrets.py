@@ -42,24 +42,20 @@ def texts(paths: list[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def test_no_real_secret_in_the_repository() -> None:
-    files = repository_files()
-    leaks = [
-        f"{p.relative_to(ROOT)}: {m.group()[:24]}…"
+def leaks(files: list[Path], base: Path) -> list[str]:
+    return [
+        f"{p.relative_to(base)}: {m.group()[:24]}…"
         for p, t in texts(files)
         for m in REAL_SECRET.finditer(t)
     ]
-    assert not leaks, leaks
+
+
+def test_no_real_secret_in_the_repository() -> None:
+    assert not leaks(repository_files(), ROOT)
 
 
 def test_no_real_secret_in_the_built_site(site: Path) -> None:
-    files = [p for p in site.rglob("*") if p.is_file()]
-    leaks = [
-        f"{p.relative_to(site)}: {m.group()[:24]}…"
-        for p, t in texts(files)
-        for m in REAL_SECRET.finditer(t)
-    ]
-    assert not leaks, leaks
+    assert not leaks([p for p in site.rglob("*") if p.is_file()], site)
 
 
 def test_the_sandbox_login_is_shown_only_with_a_warning(site: Path) -> None:
