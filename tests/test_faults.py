@@ -121,41 +121,52 @@ def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
     assert_nothing_left(scratch)
 
 
-def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
+MID_RUN = ["tests/test_claims_reference.py", "tests/test_claims_front_end_api.py"]
+
+
+def run_until_first_pass(scratch: Path) -> tuple[subprocess.Popen[str], int, str, str]:
+    """Start a run with lagging probes in the background; return once a first test has passed.
+
+    Gives the run, its Unleash pid and URL, and the output read so far.
+    """
     run = subprocess.Popen(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_claims_reference.py",
-         "tests/test_claims_front_end_api.py", "-m", "not lagging"],
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *MID_RUN],
         cwd=ROOT, env=env_for(scratch, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    pid, url = wait_for_sandbox(scratch)
+    assert run.stdout is not None
+    seen = ""
+    while not seen.endswith(".") and run.poll() is None:  # a first test has passed: mid-run
+        seen += run.stdout.read(1)
+    return run, pid, url, seen
+
+
+def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
+    run, pid, _, seen = run_until_first_pass(scratch)
     try:
-        pid, _ = wait_for_sandbox(scratch)
-        assert run.stdout is not None
-        seen = ""
-        while not seen.endswith(".") and run.poll() is None:  # a first test has passed: mid-run
-            seen += run.stdout.read(1)
         os.kill(pid, signal.SIGKILL)
         rest, _ = run.communicate(timeout=90)
-        output = seen + rest
     finally:
         run.kill()
+    output = seen + rest
     assert run.returncode == 3, output[-3000:]
     assert output.count("stopped answering during") == 1, output[-3000:]
     assert_nothing_left(scratch)
 
 
 def test_ctrl_c_in_the_middle_of_the_run(scratch: Path) -> None:
-    run = subprocess.Popen(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_claims_reference.py"],
-        cwd=ROOT, env=env_for(scratch), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    run, _, url, seen = run_until_first_pass(scratch)
     try:
-        _, url = wait_for_sandbox(scratch)
+        began = time.monotonic()
         run.send_signal(signal.SIGINT)
-        output, _ = run.communicate(timeout=60)
+        rest, _ = run.communicate(timeout=60)
+        seconds = time.monotonic() - began
     finally:
         run.kill()
+    output = seen + rest
     assert run.returncode == 2, output[-3000:]  # pytest's "interrupted"
     assert "KeyboardInterrupt" in output
+    assert seconds < 15, f"the run took {seconds:.0f} s to stop"
     assert_nothing_left(scratch)
     assert not healthy(url)
