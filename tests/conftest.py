@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import faulthandler
 import fcntl
 import functools
 import gzip
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,7 @@ from unleash_sandbox._util import healthy
 from unleash_sandbox.browser import launch_options, offline_route
 
 ROOT = Path(__file__).resolve().parent.parent
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a run hangs
 
 
 _server: list[Sandbox] = []

@@ -157,13 +157,19 @@ def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
 
 def test_ctrl_c_in_the_middle_of_the_run(scratch: Path) -> None:
     run, _, url, seen = run_until_first_pass(scratch)
+    began = time.monotonic()
+    run.send_signal(signal.SIGINT)
     try:
-        began = time.monotonic()
-        run.send_signal(signal.SIGINT)
         rest, _ = run.communicate(timeout=60)
-        seconds = time.monotonic() - began
-    finally:
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGUSR1)  # the stacks of a run that does not stop
+        time.sleep(1)  # let it write them before it is killed
         run.kill()
+        rest, _ = run.communicate()
+        raise AssertionError(
+            f"the run did not stop within 60 s of Ctrl-C:\n{(seen + rest)[-6000:]}"
+        ) from None
+    seconds = time.monotonic() - began
     output = seen + rest
     assert run.returncode == 2, output[-3000:]  # pytest's "interrupted"
     assert "KeyboardInterrupt" in output
