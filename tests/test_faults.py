@@ -28,6 +28,11 @@ def env_for(scratch: Path, **extra: str) -> dict[str, str]:
     return {**clean, "TMPDIR": str(scratch), **extra}
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C as in a terminal, even when this run was started with SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def pytest_run(
     scratch: Path, *args: str, **extra: str
 ) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -36,6 +41,7 @@ def pytest_run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
         env=env_for(scratch, **extra),
+        preexec_fn=default_sigint,
         capture_output=True,
         text=True,
         timeout=150,
@@ -132,7 +138,7 @@ def run_until_first_pass(scratch: Path) -> tuple[subprocess.Popen[str], int, str
     run = subprocess.Popen(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *MID_RUN],
         cwd=ROOT, env=env_for(scratch, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     pid, url = wait_for_sandbox(scratch)
     assert run.stdout is not None

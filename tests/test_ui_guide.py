@@ -29,6 +29,7 @@ from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
 
 IMAGES = DOCS / "images" / "ui"
+DIFFS = DOCS.parent / "screenshots-diff"  # where a changed screenshot is left to look at
 STEPS = guide_steps()
 PIXEL_DIFF, TOLERANCE, MAX_BYTES = 48, 0.01, 150_000
 
