@@ -14,6 +14,7 @@ and catches a moved, renamed or restyled control.
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,7 @@ class Camera:
         self.update, self.out, self.taken = update, out, []
 
     def shoot(self, page: Page, name: str, around: list[Locator], pad: int = 12) -> None:
+        page.evaluate("document.fonts.ready")  # text in the UI's own fonts, not a fallback
         boxes = [box for locator in around if (box := locator.bounding_box())]
         left = max(min(b["x"] for b in boxes) - pad, 0)
         top = max(min(b["y"] for b in boxes) - pad, 0)
@@ -165,8 +167,11 @@ def test_guide_steps_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: C
         fraction = changed_fraction(committed, camera.out / f"{name}.png")
         if fraction > TOLERANCE:
             changed.append(f"{name}.png ({fraction:.1%} of its pixels)")
-    assert not changed, "screenshots differ from the admin UI, run make screenshots: " + ", ".join(
-        changed
+            DIFFS.mkdir(exist_ok=True)
+            shutil.copy(camera.out / f"{name}.png", DIFFS / f"{name}.png")
+    assert not changed, (
+        f"screenshots differ from the admin UI (the new ones are in {DIFFS}; `make screenshots` "
+        "takes them all again): " + ", ".join(changed)
     )
 
 
