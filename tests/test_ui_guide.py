@@ -43,6 +43,11 @@ class Camera:
 
     def shoot(self, page: Page, name: str, around: list[Locator], pad: int = 12) -> None:
         page.evaluate("document.fonts.ready")  # text in the UI's own fonts, not a fallback
+        # Every shot is of the page as it opens: nothing scrolled (a focused field may scroll it).
+        page.evaluate(
+            "() => { window.scrollTo(0, 0);"
+            " document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }"
+        )
         boxes = [box for locator in around if (box := locator.bounding_box())]
         left = max(min(b["x"] for b in boxes) - pad, 0)
         top = max(min(b["y"] for b in boxes) - pad, 0)
