@@ -71,7 +71,7 @@ def run_suites(server: Sandbox, count: int) -> list[tuple[int, float, str]]:
 def main() -> int:
     for key in [k for k in os.environ if k.startswith("UNLEASH_")]:
         del os.environ[key]
-    ok = True
+    passed = failed = 0
     with unleash_sandbox.start() as server:
         before = state(server)
         for label, count in (("alone", 1), ("two at once", 2)):
@@ -81,18 +81,20 @@ def main() -> int:
                     f"run {label} #{number}: exit {code} after {seconds:.0f} s: {summary}",
                     flush=True,
                 )
-                if code != 0:
-                    ok = False
+                if code == 0:
+                    passed += 1
+                else:
+                    failed += 1
                     print(output[-4000:])
         after = state(server)
-    for key in before:
-        if before[key] != after[key]:
-            ok = False
-            print(
-                f"server state changed: {key}\n  before: {json.dumps(before[key])}\n  after:  {json.dumps(after[key])}"
-            )
-    print("foreign-server runs: " + ("all passed, server state unchanged" if ok else "FAILED"))
-    return 0 if ok else 1
+    changed = [key for key in before if before[key] != after[key]]
+    for key in changed:
+        print(
+            f"server state changed: {key}\n  before: {json.dumps(before[key])}\n  after:  {json.dumps(after[key])}"
+        )
+    print("server state: " + (f"CHANGED ({', '.join(changed)})" if changed else "unchanged"))
+    print(f"foreign: {passed} passed, {failed + len(changed)} failed")
+    return 0 if not (failed or changed) else 1
 
 
 if __name__ == "__main__":
