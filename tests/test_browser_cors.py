@@ -93,6 +93,7 @@ def test_cors__origins_set_in_the_admin_ui(
     page = admin_ui
     open_admin_page(page, admin_settings, access_control, cors_origins)
     page.wait_for_url(f"**{address}")
+    expect(page.locator("main")).to_contain_text("up to two minutes")  # as the page quotes it
     page.locator("main").get_by_role("textbox").fill("http://shop.example\nhttp://admin.example")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("main").get_by_role("textbox")).to_have_value(

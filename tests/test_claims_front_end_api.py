@@ -98,6 +98,7 @@ def test_passing_context__user_id_and_custom_properties(
         )
     assert region_flag not in toggles(unleash, "?region=us")
     assert region_flag in toggles(unleash, json={"context": {"properties": {"region": "eu"}}})
+    assert user_flag in toggles(unleash, "?userId=42&sessionId=abc")  # standard fields by name
 
 
 def test_refresh_behaviour__a_change_arrives_within_seconds(

@@ -71,6 +71,14 @@ def test_token_types__personal_access_token_acts_as_its_owner(
     assert call(unleash, "GET", TOKENS, secret).status_code == 200
 
 
+def test_token_types__personal_access_token_has_its_owners_permissions(
+    unleash: Sandbox, login_as: LoginAs
+) -> None:
+    secret = personal_access_token(unleash, login_as("Viewer"))  # a Viewer may not see tokens
+    assert call(unleash, "GET", TOKENS, secret).status_code == 403
+    assert call(unleash, "GET", "/api/admin/projects", secret).status_code == 200  # but may read
+
+
 def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
     """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
     secrets = {

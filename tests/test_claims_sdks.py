@@ -7,6 +7,7 @@ right token (the SDK keeps a copy of the flags), then with a wrong one.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -79,3 +80,11 @@ def test_node__start_unleash_rejects_a_refused_token(
 def test_node__needs_node_20_or_newer() -> None:
     package = native.install() / "node_modules" / "unleash-client" / "package.json"
     assert json.loads(package.read_text())["engines"]["node"] == ">=20"
+
+
+def test_refresh_behaviour__browser_sdk_has_a_refresh_interval_option() -> None:
+    """The front-end API page names the browser SDK's `refreshInterval` option."""
+    types = (
+        native.install() / "node_modules" / "unleash-proxy-client" / "build" / "cjs" / "index.d.ts"
+    )
+    assert re.search(r"\brefreshInterval\?:\s*number", types.read_text())

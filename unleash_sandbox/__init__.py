@@ -53,7 +53,6 @@ class Sandbox:
         """The environment variables the docs' samples read."""
         return {
             "UNLEASH_URL": self.url,
-            "UNLEASH_API_URL": f"{self.url}/api",
             "UNLEASH_ADMIN_TOKEN": self.admin_token,
             "UNLEASH_BACKEND_TOKEN": self.backend_token,
             "UNLEASH_FRONTEND_TOKEN": self.frontend_token,
