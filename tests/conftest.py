@@ -486,7 +486,8 @@ def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Pa
 def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> Locator:
     """Main menu › `admin_settings`, then the admin menu's `group` › `item`; returns the item.
 
-    Each click waits for what it opens, so a menu that is still being drawn is not clicked.
+    Each click waits for what it opens. A click on the item that the admin UI swallows while it
+    is still drawing the page is made again (up to three times); a missing item fails at once.
     """
     page.get_by_role("link", name=admin_settings, exact=True).click()
     page.wait_for_url("**/admin")
@@ -494,7 +495,15 @@ def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> L
     if not link.is_visible():
         page.get_by_role("button", name=group, exact=True).click()
     expect(link).to_be_visible()
-    link.click()
+    target = f"**{link.get_attribute('href')}"
+    for attempt in range(3):
+        link.click()
+        try:
+            page.wait_for_url(target, timeout=5_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
     return link
 
 

@@ -245,6 +245,7 @@ def unleash_env(
         # The tests log in and create users far more often than people do.
         "SIMPLE_LOGIN_LIMIT_PER_MINUTE": "1000",
         "CREATE_USER_RATE_LIMIT_PER_MINUTE": "1000",
+        "MAX_PARALLEL_SESSIONS": "1000",  # a sandbox's admin logs in from many browsers
     }
 
 
