@@ -127,7 +127,9 @@ def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
     assert_nothing_left(scratch)
 
 
-MID_RUN = ["tests/test_claims_reference.py", "tests/test_claims_front_end_api.py"]
+# --tb=native: pytest's own traceback renderer can crash on a KeyboardInterrupt whose frame has
+# no line number yet (exit 1 instead of 2); the native one cannot.
+MID_RUN = ["--tb=native", "tests/test_claims_reference.py", "tests/test_claims_front_end_api.py"]
 
 
 def run_until_first_pass(scratch: Path) -> tuple[subprocess.Popen[str], int, str, str]:
