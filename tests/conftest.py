@@ -41,6 +41,24 @@ faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows wh
 _server: list[Sandbox] = []
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Ctrl-C (or SIGTERM) ends the run with one line; the session still stops the sandbox.
+
+    pytest's own report of a KeyboardInterrupt can crash while it renders the traceback of a
+    frame that has no line number yet, which buries the message; an Exit is reported in one line.
+    """
+
+    def stop(signum: int, frame: Any) -> None:
+        name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+        pytest.exit(
+            f"Interrupted ({name}): stopping the sandbox and removing its files.", returncode=2
+        )
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when SIGINT is ignored
+        signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 @pytest.fixture(scope="session")
 def unleash() -> Iterator[Sandbox]:
     """The live server every sample and claim is checked against (started once per session)."""
