@@ -245,6 +245,26 @@ def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path.rmdir()  # fails the test if anything else was left inside
 
 
+def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child that starts a sandbox of its own under `scratch`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
+    return {**clean, "TMPDIR": str(scratch), **extra}
+
+
+def assert_nothing_left(scratch: Path) -> None:
+    """No process or temp dir of the sandboxes under `scratch` (children exit just after parents)."""
+    try:
+        poll_until(
+            "the sandbox's processes and dirs to go",
+            lambda: leftovers(scratch) == [] or None,
+            10,
+            0.1,
+        )
+    except AssertionError:
+        pass  # the assertion below names what is left
+    assert leftovers(scratch) == []
+
+
 def leftovers(scratch: Path) -> list[str]:
     """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
     found = [str(p) for p in scratch.iterdir() if not p.name.startswith("pytest-of-")]

@@ -15,17 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, ROOT, leftovers, listening
+from conftest import PYTHON, ROOT, assert_nothing_left, listening, own_sandbox_env
+from unleash_api import poll_until
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import free_port, healthy
 
 pytestmark = pytest.mark.timeout(180)
 TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server
-
-
-def env_for(scratch: Path, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
-    return {**clean, "TMPDIR": str(scratch), **extra}
 
 
 def default_sigint() -> None:
@@ -40,7 +36,7 @@ def pytest_run(
     result = subprocess.run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT,
-        env=env_for(scratch, **extra),
+        env=own_sandbox_env(scratch, **extra),
         preexec_fn=default_sigint,
         capture_output=True,
         text=True,
@@ -58,8 +54,8 @@ def assert_clear_failure(result: subprocess.CompletedProcess[str], code: int, me
 
 def wait_for_sandbox(scratch: Path, deadline_s: float = 60) -> tuple[int, str]:
     """The pid and URL of the Unleash a run under `scratch` started, once it answers."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
+
+    def answering() -> tuple[int, str] | None:
         for proc in Path("/proc").glob("[0-9]*"):
             try:
                 is_unleash = b"unleash-server" in (proc / "cmdline").read_bytes()
@@ -70,15 +66,9 @@ def wait_for_sandbox(scratch: Path, deadline_s: float = 60) -> tuple[int, str]:
                 ports = [port for ip, port in listening(int(proc.name)) if ip == "127.0.0.1"]
                 if ports and healthy(f"http://127.0.0.1:{ports[0]}"):
                     return int(proc.name), f"http://127.0.0.1:{ports[0]}"
-        time.sleep(0.1)
-    raise AssertionError("the run's sandbox did not come up")
+        return None
 
-
-def assert_nothing_left(scratch: Path) -> None:
-    end = time.monotonic() + 10  # child processes exit just after their parent
-    while leftovers(scratch) and time.monotonic() < end:
-        time.sleep(0.1)
-    assert leftovers(scratch) == []
+    return poll_until("the run's sandbox to come up", answering, deadline_s, every_s=0.1)[0]
 
 
 def test_unleash_url_points_at_nothing(scratch: Path) -> None:
@@ -137,7 +127,7 @@ def run_until_first_pass(scratch: Path) -> tuple[subprocess.Popen[str], int, str
     """
     run = subprocess.Popen(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *MID_RUN],
-        cwd=ROOT, env=env_for(scratch, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+        cwd=ROOT, env=own_sandbox_env(scratch, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     pid, url = wait_for_sandbox(scratch)
@@ -169,9 +159,11 @@ def test_ctrl_c_in_the_middle_of_the_run(scratch: Path) -> None:
         rest, _ = run.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         run.send_signal(signal.SIGUSR1)  # the stacks of a run that does not stop
-        time.sleep(1)  # let it write them before it is killed
-        run.kill()
-        rest, _ = run.communicate()
+        try:
+            rest, _ = run.communicate(timeout=2)  # read them while it writes them
+        except subprocess.TimeoutExpired:
+            run.kill()
+            rest, _ = run.communicate()
         raise AssertionError(
             f"the run did not stop within 60 s of Ctrl-C:\n{(seen + rest)[-6000:]}"
         ) from None

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 import unleash_sandbox
-from conftest import PYTHON, ROOT, leftovers
+from conftest import PYTHON, ROOT, assert_nothing_left, leftovers, own_sandbox_env
 from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import free_port, healthy
 
@@ -20,11 +18,10 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
     return subprocess.run(
         [PYTHON, "-m", "unleash_sandbox", *args],
         cwd=ROOT,
-        env={**clean, "TMPDIR": str(scratch), **env},
+        env=own_sandbox_env(scratch, **env),
         capture_output=True,
         text=True,
         timeout=90,
@@ -92,11 +89,10 @@ def test_stops_everything_after_use(scratch: Path) -> None:
 
 
 def test_ctrl_c_stops_everything(scratch: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
     proc = subprocess.Popen(
         [PYTHON, "-m", "unleash_sandbox", "up"],
         cwd=ROOT,
-        env={**clean, "TMPDIR": str(scratch)},
+        env=own_sandbox_env(scratch),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -113,8 +109,5 @@ def test_ctrl_c_stops_everything(scratch: Path) -> None:
         assert proc.wait(timeout=30) == 0
     finally:
         proc.kill()
-    deadline = time.monotonic() + 10
-    while leftovers(scratch) and time.monotonic() < deadline:  # children exit just after the parent
-        time.sleep(0.05)
-    assert leftovers(scratch) == []
+    assert_nothing_left(scratch)
     assert not healthy(url)

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from unleash_sandbox import Sandbox
+from unleash_sandbox import Sandbox, SandboxError
+from unleash_sandbox._util import poll
 
 RUN = f"docs-test-{uuid.uuid4().hex[:8]}"
 TIMEOUT = 10
@@ -48,15 +49,13 @@ def message(response: requests.Response) -> str:
 def poll_until(
     what: str, check: Callable[[], T | None], deadline_s: float, every_s: float = 0.25
 ) -> tuple[T, float]:
-    """Call `check` until it returns a value; return (value, seconds it took). Fails at the deadline."""
+    """The sandbox's poll, for tests: (value, seconds it took); a missed deadline fails the test."""
     began = time.monotonic()
-    while True:
-        value = check()
-        if value is not None:
-            return value, time.monotonic() - began
-        if time.monotonic() - began > deadline_s:
-            raise AssertionError(f"{what}: not within {deadline_s} s")
-        time.sleep(every_s)
+    try:
+        value = poll(what, check, deadline_s, every_s)
+    except SandboxError as error:
+        raise AssertionError(str(error)) from None
+    return value, time.monotonic() - began
 
 
 def create_token(unleash: Sandbox, **fields: Any) -> dict[str, Any]:
