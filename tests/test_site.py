@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import html
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from blocks import DOCS, site_blocks
 from unleash_sandbox import pins
-
-DOCS = ROOT / "docs"
-FENCE = re.compile(
-    r"^(?P<indent> *)(?P<fence>`{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)\s*$",
-    re.M | re.S,
-)
-SNIPPET = re.compile(r'^--8<-- "(?P<file>[^"]+)"$')
 
 
 class _CodeText(HTMLParser):
@@ -52,14 +44,15 @@ def page_html(site: Path, md: Path) -> Path:
 
 
 def fenced_blocks(md: Path) -> list[str]:
-    """What each fence of a page should show: its body, or the file a snippet line includes."""
-    blocks = []
-    for match in FENCE.finditer(md.read_text()):
-        indent = len(match["indent"])
-        body = "".join(line[indent:] for line in match["body"].splitlines(keepends=True))
-        snippet = SNIPPET.match(body.strip())
-        blocks.append((ROOT / "examples" / snippet["file"]).read_text() if snippet else body)
-    return blocks
+    """What each fence of a page should show: its body (or the file a snippet line includes),
+    and after it the output block the page shows for it, if any."""
+    shown = []
+    for block in site_blocks():
+        if block.page == md.relative_to(DOCS):
+            shown.append(block.snippet.read_text() if block.snippet else block.code)
+            if block.expected_output is not None:
+                shown.append(block.expected_output)
+    return shown
 
 
 def test_home_page_states_the_pinned_version(site: Path) -> None:
