@@ -184,6 +184,21 @@ def test_permissions__admin_lists_all_tokens_with_secrets(unleash: Sandbox) -> N
     assert unleash.admin_token in {t["secret"] for t in tokens}  # secrets in full, admin ones too
 
 
+def test_permissions__admin_user_creates_sees_and_deletes(
+    unleash: Sandbox, login_as: LoginAs
+) -> None:
+    """The guide's Permissions: a user with the root role Admin, for any project."""
+    admin = login_as("Admin")
+    for kind in ("backend", "frontend"):
+        body = {"tokenName": f"{RUN}-by-admin", "type": kind, "projects": ["*"]}
+        made = call(unleash, "POST", TOKENS, session=admin, json=body)
+        assert made.status_code == 201, made.text
+        secret = made.json()["secret"]
+        assert listed(unleash, secret, session=admin) is not None
+        assert call(unleash, "DELETE", f"{TOKENS}/{secret}", session=admin).status_code == 200
+        assert listed(unleash, secret) is None
+
+
 def test_permissions__editor_lists_backend_and_front_end_with_secrets(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:

@@ -41,7 +41,8 @@ def test_wrong_token__python_serves_its_old_copy(
     stale = run(sample, {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
     assert "401" in stale.stderr
     assert stale.stdout.strip() == "docs-demo enabled: True"  # old flags, despite the wrong token
-    assert any((Path(reader_env["HOME"]) / ".cache").rglob("*")), "the copy lives under ~/.cache"
+    copy = Path(reader_env["HOME"]) / ".cache" / "checkout-service"  # ~/.cache/<app name>
+    assert any(copy.rglob("*")), "the copy lives under ~/.cache/<app name>"
 
 
 NODE_WATCHER = """
