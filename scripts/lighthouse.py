@@ -19,7 +19,7 @@ from unleash_sandbox.browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import serve_folder  # noqa: E402  (the tests' static server, shared)
+from static_server import serve_folder  # noqa: E402  (shared with the tests)
 
 PAGE = "/how-to/how-to-create-api-tokens/"
 TARGETS = {

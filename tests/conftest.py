@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import faulthandler
 import fcntl
-import functools
-import gzip
-import io
 import os
 import shutil
 import signal
@@ -19,7 +16,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, 
 from playwright.sync_api import Error as PlaywrightError
 
 import unleash_sandbox
+from static_server import serve_folder
 from unleash_api import RUN, call, create_token, delete_token, poll_until
 from unleash_sandbox import Sandbox, SandboxError, native
 from unleash_sandbox._util import healthy
@@ -414,40 +411,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
     return out
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _GzipHandler(_QuietHandler):
-    """Compresses text files for clients that accept gzip, as static hosts do."""
-
-    TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
-
-    def send_head(self) -> Any:
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (accepts and path.suffix in self.TEXT and path.is_file()):
-            return super().send_head()
-        body = gzip.compress(path.read_bytes())
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
-def serve_folder(folder: Path, host: str, compress: bool = False) -> ThreadingHTTPServer:
-    """A static file server for `folder` on `host` and a free port, in a background thread."""
-    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer((host, 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="session")

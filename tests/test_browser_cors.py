@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from blocks import DOCS
-from conftest import EXAMPLES, allowed_origins, open_admin_page, serve_folder
+from conftest import EXAMPLES, allowed_origins, open_admin_page
+from static_server import serve_folder
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
 

@@ -1,0 +1,45 @@
+"""A static file server on loopback, for the built site and the browser sample (tests, scripts)."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _GzipHandler(_QuietHandler):
+    """Compresses text files for clients that accept gzip, as static hosts do."""
+
+    TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
+
+    def send_head(self) -> Any:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix in self.TEXT and path.is_file()):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve_folder(folder: Path, host: str, compress: bool = False) -> ThreadingHTTPServer:
+    """A static file server for `folder` on `host` and a free port, in a background thread."""
+    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
