@@ -7,4 +7,3 @@ from unleash_sandbox import pins
 
 def define_env(env: Any) -> None:
     env.variables["unleash_version"] = pins.unleash_version()
-    env.variables["node_version"] = pins.node_version()

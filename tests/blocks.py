@@ -34,8 +34,8 @@ EXAMPLES = ROOT / "examples"
 
 SNIPPET = re.compile(r'^--8<-- "(?P<file>[^"]+)"\s*$')
 SKIP = re.compile(r"""pytest\.mark\.skip\(reason=(?P<q>["'])(?P<reason>.+)(?P=q)\)""")
-PYTHON = {"python", "py"}
-SHELL = {"bash", "sh", "shell"}
+PYTHON_FENCES = {"python", "py"}
+SHELL_FENCES = {"bash", "sh", "shell"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ class Block:
             return "tests/test_browser_cors.py::test_browser_sample"  # a page, run in Chromium
         if self.snippet is not None:
             return f"tests/test_examples.py::test_{self.snippet.stem}"
-        if self.lang in PYTHON:
+        if self.lang in PYTHON_FENCES:
             return f"tests/test_docs.py::test_python_block[{self.key}]"
-        if self.lang in SHELL:
+        if self.lang in SHELL_FENCES:
             return f"tests/test_shell.py::test_shell_block[{self.key}]"
         return None
 

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from blocks import ROOT, SHELL, Block, blocks_for
+from blocks import ROOT, SHELL_FENCES, Block, blocks_for
 from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
 
@@ -26,7 +26,7 @@ def expected_pattern(expected: str) -> re.Pattern[str]:
     return re.compile(re.escape(expected.strip()).replace(ANY, ".+?"))
 
 
-@pytest.mark.parametrize("block", blocks_for(SHELL), ids=lambda b: b.key)
+@pytest.mark.parametrize("block", blocks_for(SHELL_FENCES), ids=lambda b: b.key)
 def test_shell_block(
     block: Block, unleash: Sandbox, demo_flag: str, sample_env: dict[str, str]
 ) -> None:
