@@ -16,10 +16,9 @@ from pathlib import Path
 
 from unleash_sandbox import native
 from unleash_sandbox.browser import CHROMIUM_ARGS, chromium_path
+from unleash_sandbox.static import serve_folder
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from static_server import serve_folder  # noqa: E402  (shared with the tests)
 
 PAGE = "/how-to/how-to-create-api-tokens/"
 TARGETS = {

@@ -17,10 +17,12 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from blocks import DOCS
-from conftest import EXAMPLES, allowed_origins, open_admin_page
-from static_server import serve_folder
+from harness.browser import open_admin_page
+from harness.cors import allowed_origins
+from harness.samples import EXAMPLES
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
+from unleash_sandbox.static import serve_folder
 
 
 @pytest.fixture

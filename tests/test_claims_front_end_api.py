@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CORS, allowed_origins
+from harness.cors import CORS, allowed_origins
 from unleash_api import RUN, call, poll_until
 from unleash_sandbox import Sandbox
 

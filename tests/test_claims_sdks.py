@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, PYTHON, run_node
+from harness.samples import EXAMPLES, PYTHON, run_node
 from unleash_sandbox import native
 
 WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"

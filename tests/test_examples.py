@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import EXAMPLES, PYTHON, run_node, run_sample
+from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
 from unleash_api import delete_token
 from unleash_sandbox import Sandbox
 

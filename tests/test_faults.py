@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, ROOT, assert_nothing_left, listening, own_sandbox_env
+from blocks import ROOT
+from harness.samples import PYTHON
+from harness.scratch import assert_nothing_left, listening, own_sandbox_env
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import free_port, healthy

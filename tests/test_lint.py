@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from blocks import ROOT
 
 BIN = Path(sys.executable).parent
 

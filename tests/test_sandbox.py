@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import unleash_sandbox
-from conftest import PYTHON, ROOT, assert_nothing_left, leftovers, own_sandbox_env
+from blocks import ROOT
+from harness.samples import PYTHON
+from harness.scratch import assert_nothing_left, leftovers, own_sandbox_env
 from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import free_port, healthy
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, listening
+from blocks import ROOT
+from harness.scratch import listening
 from unleash_sandbox import SANDBOX_LOGIN, Sandbox
 
 # A secret the server made: scope, then 56 random hex characters (a PAT: "user:" and the same).

@@ -25,7 +25,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from blocks import DOCS, guide_steps
-from conftest import open_admin_page
+from harness.browser import open_admin_page
 from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
 

@@ -1,4 +1,4 @@
-"""A static file server on loopback, for the built site and the browser sample (tests, scripts)."""
+"""A static file server on loopback: the built site and the browser sample (tests, scripts)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,12 @@
+"""The test harness, one module per job; tests/conftest.py registers them all as plugins.
+
+- server: the one Unleash server of the session, its tokens, users with roles
+- demo: the demo flag the samples read
+- samples: running sample files as a reader runs them
+- scratch: temp dirs and environments for tests that start sandboxes of their own
+- cors: changing a server's allowed origins, one run at a time
+- lagging: waits for server-side caches, started at session start and collected last
+- site: the built site, served on loopback
+- browser: one Chromium, fresh contexts, the logged-in admin UI
+- run: how a session starts and ends (Ctrl-C, the block report)
+"""

@@ -1,0 +1,97 @@
+"""One headless Chromium for the session, fresh offline contexts, and the logged-in admin UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from unleash_sandbox import Sandbox, SandboxError
+from unleash_sandbox.browser import launch_options, offline_route
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="write the guide's screenshots (make screenshots) instead of comparing with them",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session (Debian's chromium where it is installed)."""
+    try:
+        options = launch_options()
+    except SandboxError as error:
+        pytest.exit(str(error), returncode=4)
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(**options)
+        except PlaywrightError as error:
+            first = str(error).strip().splitlines()[0]
+            pytest.exit(
+                f"Chromium could not be started ({first}). Set CHROMIUM_PATH.", returncode=4
+            )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Fresh browser contexts (no cache, no cookies) that fetch nothing from outside the machine."""
+    made: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, device_scale_factor=1, **options
+        )
+        context.set_default_timeout(15_000)
+        context.route("**/*", offline_route({"127.0.0.1", "127.0.0.2", "localhost"}))
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Page:
+    """A page logged in to the admin UI as the sandbox's admin."""
+    if unleash.login is None:
+        pytest.skip("the admin UI login is known only for our own sandbox (not for UNLEASH_URL)")
+    page = new_context().new_page()
+    page.goto(f"{unleash.url}/login")
+    page.get_by_label("Email").fill(unleash.login[0])
+    page.get_by_label("Password").fill(unleash.login[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/personal")
+    return page
+
+
+def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> Locator:
+    """Main menu › `admin_settings`, then the admin menu's `group` › `item`; returns the item.
+
+    Each click waits for what it opens. A click on the item that the admin UI swallows while it
+    is still drawing the page is made again (up to three times); a missing item fails at once.
+    """
+    page.get_by_role("link", name=admin_settings, exact=True).click()
+    page.wait_for_url("**/admin")
+    link = page.get_by_role("link", name=item, exact=True)
+    if not link.is_visible():
+        page.get_by_role("button", name=group, exact=True).click()
+    expect(link).to_be_visible()
+    target = f"**{link.get_attribute('href')}"
+    for attempt in range(3):
+        link.click()
+        try:
+            page.wait_for_url(target, timeout=5_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+    return link

@@ -1,0 +1,91 @@
+"""Tests that start sandboxes of their own: a scratch TMPDIR each, and checks that nothing is left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from unleash_api import poll_until
+
+
+@pytest.fixture
+def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A TMPDIR of the test's own (traversable by the PostgreSQL user), so leftovers can be seen.
+
+    Tests that use it start sandboxes of their own: UNLEASH_URL of the run is hidden from them.
+    """
+    for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN", "UNLEASH_SANDBOX_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
+    path.chmod(0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    yield path
+    for own in path.glob("pytest-of-*"):  # a nested pytest run's own temp dirs
+        shutil.rmtree(own)
+    path.rmdir()  # fails the test if anything else was left inside
+
+
+def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child that starts a sandbox of its own under `scratch`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
+    return {**clean, "TMPDIR": str(scratch), **extra}
+
+
+def assert_nothing_left(scratch: Path) -> None:
+    """No process or temp dir of the sandboxes under `scratch` (children exit just after parents)."""
+    try:
+        poll_until(
+            "the sandbox's processes and dirs to go",
+            lambda: leftovers(scratch) == [] or None,
+            10,
+            0.1,
+        )
+    except AssertionError:
+        pass  # the assertion below names what is left
+    assert leftovers(scratch) == []
+
+
+def leftovers(scratch: Path) -> list[str]:
+    """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
+    found = [str(p) for p in scratch.iterdir() if not p.name.startswith("pytest-of-")]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if str(scratch) in cmdline or cwd.startswith(str(scratch)):
+            found.append(f"pid {proc.name}: {cmdline}")
+    return found
+
+
+def listening(pid: int) -> list[tuple[str, int]]:
+    """The TCP (v4 and v6) addresses a process listens on, read from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                address, port = local.split(":")
+                raw = bytes.fromhex(address)
+                if table == "tcp":
+                    ip = ".".join(str(b) for b in reversed(raw))
+                else:
+                    words = [raw[i : i + 4][::-1].hex() for i in range(0, 16, 4)]
+                    ip = ":".join(words)
+                found.append((ip, int(port, 16)))
+    return found

@@ -1,0 +1,111 @@
+"""The one Unleash server of the session, its tokens, and users with a root role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+import requests
+
+import unleash_sandbox
+from unleash_api import RUN, call, create_token, delete_token
+from unleash_sandbox import Sandbox, SandboxError
+from unleash_sandbox._util import healthy
+
+_server: list[Sandbox] = []
+
+
+@pytest.fixture(scope="session")
+def unleash() -> Iterator[Sandbox]:
+    """The live server every sample and claim is checked against (started once per session)."""
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(unleash_sandbox.start())
+        except SandboxError as error:
+            pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
+        _server.append(server)
+        yield server
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When a test fails because the server is gone, stop the run with one message, not a hundred."""
+    report = yield
+    if report.failed and _server and not healthy(_server[0].url, timeout=2):
+        where = _server[0].url
+        pytest.exit(
+            f"The Unleash server at {where} stopped answering during {item.nodeid}. "
+            "Was it stopped or killed? Run `make test` again to start a new sandbox.",
+            returncode=3,
+        )
+    return report
+
+
+@pytest.fixture
+def sample_env(unleash: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Put the server's URL and tokens where the samples read them (also for in-process samples)."""
+    for key, value in unleash.env().items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)
+
+
+@pytest.fixture
+def make_token(unleash: Sandbox) -> Iterator[Callable[..., dict[str, Any]]]:
+    """Create tokens for one test (run-unique names); all of them are deleted afterwards."""
+    made: list[str] = []
+
+    def make(**fields: Any) -> dict[str, Any]:
+        token = create_token(unleash, **fields)
+        made.append(token["secret"])
+        return token
+
+    yield make
+    for secret in made:
+        delete_token(unleash, secret)
+
+
+ROLES = {"Admin": 1, "Editor": 2, "Viewer": 3}  # root role ids, as GET /api/admin/roles lists them
+
+
+@pytest.fixture
+def login_as(unleash: Sandbox) -> Iterator[Callable[[str], requests.Session]]:
+    """A logged-in browser-like session of a new user with a root role; the user is deleted after."""
+    made: list[int] = []
+
+    def login(role: str) -> requests.Session:
+        name = f"{RUN}-{role.lower()}-{len(made)}"
+        password = f"Sandbox-{uuid.uuid4().hex}"
+        user = call(
+            unleash,
+            "POST",
+            "/api/admin/user-admin",
+            unleash.admin_token,
+            json={
+                "username": name,
+                "email": f"{name}@example.com",
+                "name": role,
+                "rootRole": ROLES[role],
+                "password": password,
+                "sendEmail": False,
+            },
+        )
+        assert user.status_code == 201, user.text
+        made.append(user.json()["id"])
+        session = requests.Session()
+        login = call(
+            unleash,
+            "POST",
+            "/auth/simple/login",
+            session=session,
+            json={"username": name, "password": password},
+        )
+        assert login.status_code == 200, login.text
+        return session
+
+    yield login
+    for user_id in made:
+        call(unleash, "DELETE", f"/api/admin/user-admin/{user_id}", unleash.admin_token)
