@@ -13,15 +13,24 @@ from unleash_sandbox import pins
 
 
 class _CodeText(HTMLParser):
-    """Collects the text of every <pre><code> block, as a reader sees (and copies) it."""
+    """Collects the text of every <pre><code> block, as a reader sees (and copies) it, and the
+    language its highlight wrapper names (`<div class="language-bash highlight">`)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.blocks: list[str] = []
+        self.languages: list[str | None] = []
+        self._language: str | None = None
         self._in_pre = self._in_code = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "pre":
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div" and "highlight" in classes:
+            named = [c.removeprefix("language-") for c in classes if c.startswith("language-")]
+            self._language = named[0] if named else None
+        elif tag == "pre":
+            self.languages.append(self._language)
+            self._language = None
             self._in_pre = True
         elif tag == "code" and self._in_pre:
             self._in_code = True
@@ -43,16 +52,26 @@ def page_html(site: Path, md: Path) -> Path:
     )
 
 
-def fenced_blocks(md: Path) -> list[str]:
-    """What each fence of a page should show: its body (or the file a snippet line includes),
-    and after it the output block the page shows for it, if any."""
-    shown = []
+def fenced_blocks(md: Path) -> list[tuple[str, str | None]]:
+    """What each fence of a page should show, with its language: its body (or the file a snippet
+    line includes), and after it the output block the page shows for it, if any (its language is
+    not known to the parser: None)."""
+    shown: list[tuple[str, str | None]] = []
     for block in site_blocks():
         if block.page == md.relative_to(DOCS):
-            shown.append(block.snippet.read_text() if block.snippet else block.code)
+            shown.append((block.snippet.read_text() if block.snippet else block.code, block.lang))
             if block.expected_output is not None:
-                shown.append(block.expected_output)
+                shown.append((block.expected_output, None))
     return shown
+
+
+def rendered_blocks(site: Path, md: Path) -> _CodeText:
+    parser = _CodeText()
+    parser.feed(page_html(site, md).read_text())
+    return parser
+
+
+MARKDOWN = sorted(DOCS.rglob("*.md"))
 
 
 def test_home_page_states_the_pinned_version(site: Path) -> None:
@@ -60,9 +79,20 @@ def test_home_page_states_the_pinned_version(site: Path) -> None:
     assert f"Verified against Unleash {pins.unleash_version()}" in text
 
 
-@pytest.mark.parametrize("md", sorted(DOCS.rglob("*.md")), ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("md", MARKDOWN, ids=lambda p: str(p.relative_to(DOCS)))
 def test_code_blocks_render_verbatim(site: Path, md: Path) -> None:
     """Macros, snippets and highlighting must not change a sample: `{{ ... }}` stays as written."""
-    parser = _CodeText()
-    parser.feed(page_html(site, md).read_text())
-    assert [b.rstrip("\n") for b in parser.blocks] == [b.rstrip("\n") for b in fenced_blocks(md)]
+    parser = rendered_blocks(site, md)
+    expected = [code.rstrip("\n") for code, _ in fenced_blocks(md)]
+    assert [b.rstrip("\n") for b in parser.blocks] == expected
+
+
+@pytest.mark.parametrize("md", MARKDOWN, ids=lambda p: str(p.relative_to(DOCS)))
+def test_code_blocks_name_their_language(site: Path, md: Path) -> None:
+    """Each code block's HTML carries its fence's language (Pygments' `language-...` class), so the
+    theme and readers' tools can tell a shell block from Python."""
+    rendered = rendered_blocks(site, md).languages
+    fences = [lang for _, lang in fenced_blocks(md)]
+    assert len(rendered) == len(fences) and all(rendered), rendered
+    for shown, fence in zip(rendered, fences, strict=True):
+        assert fence is None or shown == fence, (shown, fence)
