@@ -7,12 +7,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 UNLEASH_PORT ?= 4242
+SITE_PORT ?= 8000
 SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
+# Everything the project downloads is kept in one folder (`make clean` removes it): the npm
+# install of Node and Unleash, the readers' environment, and uv's and npm's download caches
+# (unleash_sandbox.native.cache_dir() is the same folder).
+export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
+export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
-.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse
+.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse clean
 
+# Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
+# printed before the site's own log.
 serve: install
-	$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+	@$(PY) -m unleash_sandbox ports --change 'make serve {name}={port}' \
+	  UNLEASH_PORT=$(UNLEASH_PORT) SITE_PORT=$(SITE_PORT)
+	@$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- \
+	  $(VENV)/bin/mkdocs serve -a 127.0.0.1:$(SITE_PORT)
 
 test: install
 	$(PY) -m pytest
@@ -41,15 +52,23 @@ bench: install
 build: install
 	$(VENV)/bin/mkdocs build --strict
 
+# Quiet when everything is installed; on a first run, one line per stage that fetches.
 install: system-deps $(SYNCED)
-	$(PY) -m unleash_sandbox install >/dev/null
+	@$(PY) -m unleash_sandbox install >/dev/null
 
 system-deps:
 	@bash scripts/system-deps.sh
 
 $(SYNCED): pyproject.toml uv.lock
+	@echo "Installing the Python tools into $(VENV) from uv.lock (MkDocs, pytest, Playwright: about 480 MB, once)..."
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || { $(PY) -m ensurepip >/dev/null 2>&1; \
-	  $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION); }
-	$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
+	  $(PY) -m pip install -q --no-cache-dir --disable-pip-version-check uv==$(UV_VERSION); }
+	@$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
 	@rm -f $(VENV)/.synced-* && touch $@
+
+# Removes what the project installed and cached, and says how much that freed. System packages
+# (apt) stay: other software may use them.
+clean:
+	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site screenshots-diff lighthouse \
+	  .pytest_cache .ruff_cache .mypy_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -45,6 +46,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
         stderr=subprocess.PIPE,
         text=True,
     ) as server:
+
         def serving() -> str | None:
             if server.poll() is not None:
                 assert server.stderr is not None
@@ -55,7 +57,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
             poll_until("the preview to serve the home page", serving, 60)
             yield copy, url
         finally:
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # as Ctrl-C: mkdocs removes its temp build dir
             server.wait(timeout=15)
 
 

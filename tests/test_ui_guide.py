@@ -14,6 +14,7 @@ and catches a moved, renamed or restyled control.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,7 +182,15 @@ def test_guide_steps_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: C
 
 
 @pytest.mark.parametrize("image", sorted(IMAGES.glob("*.png")), ids=lambda p: p.name)
-def test_screenshots_are_small_and_shown(image: Path) -> None:
+def test_screenshots_are_small_sharp_and_shown(image: Path) -> None:
+    """Each image is at most MAX_BYTES, shown in the guide at its CSS size, and has twice as many
+    pixels each way (device scale factor 2: sharp on high-density screens)."""
     assert image.stat().st_size <= MAX_BYTES, f"{image.name} is {image.stat().st_size} bytes"
     guide = (DOCS / "how-to" / "how-to-create-api-tokens.md").read_text()
-    assert f"images/ui/{image.name}" in guide, f"{image.name} is not shown in the guide"
+    shown = re.search(
+        rf'images/ui/{re.escape(image.name)}\)\{{ width="(\d+)" height="(\d+)"', guide
+    )
+    assert shown, f"{image.name} is not shown in the guide with its width and height"
+    css = int(shown[1]), int(shown[2])
+    pixels = Image.open(image).size
+    assert all(abs(p - 2 * c) <= 1 for p, c in zip(pixels, css, strict=True)), (pixels, css)

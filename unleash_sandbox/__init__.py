@@ -73,8 +73,11 @@ def start(*, port: int | None = None, extra_env: dict[str, str] | None = None) -
         with _existing(url.rstrip("/"), admin_token) as server:
             yield server
         return
+    change = "--port {port}"
     if port is None and (fixed := os.environ.get("UNLEASH_SANDBOX_PORT")):
-        port = int(fixed)
+        port, change = int(fixed), "UNLEASH_SANDBOX_PORT={port}"
+    if port is not None:
+        check_port_free(port, change)
     mode = os.environ.get("UNLEASH_SANDBOX_MODE") or ("docker" if _docker_engine() else "native")
     if mode == "docker":
         with _docker(port) as url:
@@ -169,8 +172,6 @@ def _docker(port: int | None) -> Iterator[str]:
     """`docker compose up` the compose file on a free port; `down -v` afterwards."""
     if port is None:
         port = free_port()
-    else:
-        check_port_free(port)
     project = f"unleash-sandbox-{os.getpid()}"
     compose = ["docker", "compose", "-f", str(pins.COMPOSE_FILE), "-p", project]
     env = {**os.environ, "UNLEASH_PORT": str(port)}

@@ -3,6 +3,7 @@
 python -m unleash_sandbox up [--port N]              start a sandbox, keep it up until Ctrl-C
 python -m unleash_sandbox up [--port N] -- CMD ...   ... and run CMD with the sandbox's variables
 python -m unleash_sandbox install                    install the pinned Node + Unleash (cached)
+python -m unleash_sandbox ports NAME=PORT ...        check ports are free before anything starts
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from types import FrameType
 
 from . import SandboxError, native, pins, start
+from ._util import check_port_free
 
 
 def _stop_on_sigterm() -> None:
@@ -27,6 +29,18 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGHUP, handler)
     # A shell starts `cmd &` with SIGINT ignored; Ctrl-C / kill -INT must still stop the sandbox.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def stop_child(child: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C for the command (mkdocs serve then removes its temp build dir), then SIGTERM, KILL."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        child.send_signal(sig)
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def up(port: int | None, command: list[str]) -> int:
@@ -52,9 +66,23 @@ def up(port: int | None, command: list[str]) -> int:
             try:
                 return child.wait()
             except KeyboardInterrupt:
-                child.terminate()
-                child.wait()
+                stop_child(child)
                 raise
+
+
+def ports(wanted: list[str], change: str) -> int:
+    """One line for each NAME=PORT that is taken, saying how to choose another; 2 if any is."""
+    busy = 0
+    for item in wanted:
+        name, _, port = item.partition("=")
+        if not port.isdigit():
+            raise SandboxError(f"{item!r}: give each port as NAME=PORT, such as SITE_PORT=8000.")
+        try:
+            check_port_free(int(port), change.replace("{name}", name))
+        except SandboxError as error:
+            print(f"unleash_sandbox: {error}", file=sys.stderr)
+            busy += 1
+    return 2 if busy else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,11 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     up_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD to run while it is up")
     commands.add_parser("install", help="install the pinned Node and Unleash into the cache")
+    ports_parser = commands.add_parser("ports", help="check that ports on 127.0.0.1 are free")
+    ports_parser.add_argument("ports", nargs="+", metavar="NAME=PORT")
+    ports_parser.add_argument(
+        "--change",
+        default="{name}={port}",
+        help="how to choose another port, with {name} and {port} filled in",
+    )
     args = parser.parse_args(argv)
     _stop_on_sigterm()
     try:
         if args.action == "install":
             print(native.install())
+        elif args.action == "ports":
+            return ports(args.ports, args.change)
         else:
             command = args.command[1:] if args.command[:1] == ["--"] else args.command
             return up(args.port, command)

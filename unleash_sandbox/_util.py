@@ -61,16 +61,29 @@ def free_port() -> int:
         return port
 
 
-def check_port_free(port: int) -> None:
-    """Raise a SandboxError naming the port when something already listens on it."""
+def port_in_use(port: int) -> str | None:
+    """Why `port` on 127.0.0.1 cannot be listened on (None when it is free)."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as error:
-            raise SandboxError(
-                f"Port {port} on 127.0.0.1 is already in use ({error.strerror}). "
-                f"Stop whatever listens there, or choose another port (--port N)."
-            ) from None
+            return error.strerror or str(error)
+    return None
+
+
+def check_port_free(port: int, change: str = "--port N") -> None:
+    """Raise a SandboxError naming the port when something already listens on it.
+
+    `change` tells how to pick another port where the error is read: `{port}` in it is filled
+    in with a port that is free now (the next free one above, where there is one).
+    """
+    if (why := port_in_use(port)) is not None:
+        near = (p for p in range(port + 1, min(port + 20, 65536)) if port_in_use(p) is None)
+        other = next(near, None) or free_port()
+        raise SandboxError(
+            f"Port {port} on 127.0.0.1 is already in use ({why}). "
+            f"Stop whatever listens there, or choose another port: {change.format(port=other)}"
+        )
 
 
 def poll(

@@ -12,13 +12,14 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from . import pins
-from ._util import SandboxError, check_port_free, free_port, healthy, log_tail, poll
+from ._util import SandboxError, free_port, healthy, log_tail, poll
 
 START_DEADLINE_S = float(os.environ.get("UNLEASH_SANDBOX_START_TIMEOUT", "90"))
 _PR_SET_PDEATHSIG = 1
@@ -33,8 +34,18 @@ def cache_dir() -> Path:
 
 
 def failure_log_dir() -> Path:
-    """Logs of the last sandbox that failed to start are copied here (the temp dir is removed)."""
+    """Logs of the last sandbox that failed to start are copied here (the temp dir is removed).
+
+    UNLEASH_SANDBOX_FAILURE_LOGS moves them (the tests' deliberate failures keep theirs apart).
+    """
+    if override := os.environ.get("UNLEASH_SANDBOX_FAILURE_LOGS"):
+        return Path(override)
     return cache_dir() / "last-failure"
+
+
+def npm_env() -> dict[str, str]:
+    """The environment for npm: its download cache inside ours, so `make clean` removes it."""
+    return {**os.environ, "npm_config_cache": str(cache_dir() / "npm-cache")}
 
 
 def install() -> Path:
@@ -49,6 +60,12 @@ def install() -> Path:
             "Install Node.js and npm (Debian: apt-get install nodejs npm)."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    print(
+        f"Installing Node {pins.node_version()}, Unleash {pins.unleash_version()}, the SDKs and "
+        f"the admin UI's fonts from npm into {target} (about 560 MB, once)...",
+        file=sys.stderr,
+        flush=True,
+    )
     work = Path(tempfile.mkdtemp(prefix=".npm-install-", dir=target.parent))
     try:
         for name in ("package.json", "package-lock.json"):
@@ -56,6 +73,7 @@ def install() -> Path:
         result = subprocess.run(
             [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=work,
+            env=npm_env(),
             capture_output=True,
             text=True,
             timeout=900,
@@ -177,7 +195,7 @@ def postgres(bin_dir: Path, tmp: Path, user: str | None, stack: ExitStack) -> st
     port = free_port()
     settings = {
         "listen_addresses": "127.0.0.1",
-        "unix_socket_directories": str(tmp),
+        "unix_socket_directories": "",  # TCP only: a socket path in a deep TMPDIR is too long
         "fsync": "off",
         "synchronous_commit": "off",
         "full_page_writes": "off",
@@ -271,8 +289,6 @@ def run(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both, clean up on exit."""
-    if port is not None:
-        check_port_free(port)
     pg_bin = postgres_bin_dir()
     node_modules = install() / "node_modules"
     user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root

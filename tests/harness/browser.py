@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,21 +26,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session (Debian's chromium where it is installed)."""
+    """One headless Chromium for the session (Debian's chromium where it is installed).
+
+    Its home folder is a temp dir of its own: Chromium keeps a profile, a key store and settings
+    there, which must not end up in the user's home.
+    """
     try:
         options = launch_options()
     except SandboxError as error:
         pytest.exit(str(error), returncode=4)
+    home = tempfile.mkdtemp(prefix="chromium-home-")
     with sync_playwright() as playwright:
         try:
-            launched = playwright.chromium.launch(**options)
+            launched = playwright.chromium.launch(**options, env={**os.environ, "HOME": home})
         except PlaywrightError as error:
             first = str(error).strip().splitlines()[0]
+            shutil.rmtree(home)
             pytest.exit(
                 f"Chromium could not be started ({first}). Set CHROMIUM_PATH.", returncode=4
             )
         yield launched
         launched.close()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
@@ -46,9 +56,8 @@ def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     made: list[BrowserContext] = []
 
     def make(**options: Any) -> BrowserContext:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, device_scale_factor=1, **options
-        )
+        settings = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
+        context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(15_000)
         context.route("**/*", offline_route({"127.0.0.1", "127.0.0.2", "localhost"}))
         made.append(context)
@@ -64,7 +73,7 @@ def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Pa
     """A page logged in to the admin UI as the sandbox's admin."""
     if unleash.login is None:
         pytest.skip("the admin UI login is known only for our own sandbox (not for UNLEASH_URL)")
-    page = new_context().new_page()
+    page = new_context(device_scale_factor=2).new_page()  # screenshots for high-density screens
     page.goto(f"{unleash.url}/login")
     page.get_by_label("Email").fill(unleash.login[0])
     page.get_by_label("Password").fill(unleash.login[1])

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import fcntl
-import tempfile
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from unleash_api import call
-from unleash_sandbox import Sandbox
+from unleash_sandbox import Sandbox, native
 
 CORS = "/api/admin/ui-config/cors"
 
@@ -26,10 +23,8 @@ def allowed_origins(unleash: Sandbox) -> list[str]:
 @pytest.fixture
 def origins(unleash: Sandbox) -> Iterator[Callable[[list[str]], int]]:
     """Set the allowed origins (and apply them at once); the old list is put back afterwards."""
-    lock = (
-        Path(tempfile.gettempdir())
-        / f"unleash-docs-cors-{uuid.uuid5(uuid.NAMESPACE_URL, unleash.url).hex[:12]}.lock"
-    )
+    lock = native.cache_dir() / "locks" / "cors.lock"  # one file, shared by all runs and servers
+    lock.parent.mkdir(parents=True, exist_ok=True)
     handle = lock.open("w")
     fcntl.flock(handle, fcntl.LOCK_EX)  # one run at a time changes a server's origins
     before = allowed_origins(unleash)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import faulthandler
+import os
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from unleash_sandbox import native
 
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a run hangs
 
@@ -56,3 +62,78 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write(
         f"blocks: {len(ran)} run, {len(skipped)} skipped (reasons listed), {len(other)} unaccounted"
     )
+
+
+# --- Nothing left behind: a run's temp files live in a folder of its own, removed at the end ------
+# Everything a run starts (sandboxes, Chromium, Node, the SDKs) writes its temp files under TMPDIR,
+# which points at a folder made for the run. A passing run fails when that folder holds anything
+# at the end but pytest's own tmp_path dirs, when the project cache gained an entry that is not one
+# of its declared parts, or when the home folder gained an entry.
+
+DECLARED_CACHE = ("npm-", "npm-cache", "uv", "reader-", "versions", "locks")
+_before: dict[str, set[str]] = {}
+_RUN_TMP = pytest.StashKey[Path]()
+
+
+def _entries(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def _watched() -> dict[str, Path]:
+    home = Path.home()
+    return {
+        "~": home,
+        "~/.cache": home / ".cache",
+        "~/.config": home / ".config",
+        "the project cache": native.cache_dir(),
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    run_tmp = Path(tempfile.mkdtemp(prefix="unleash-docs-run-"))
+    run_tmp.chmod(0o755)  # the sandbox's PostgreSQL runs as another user and must get through
+    os.environ["TMPDIR"] = str(run_tmp)
+    tempfile.tempdir = None  # later calls read TMPDIR again
+    config.stash[_RUN_TMP] = run_tmp
+    _before.update({name: _entries(folder) for name, folder in _watched().items()})
+    _before["last-failure"] = {_stamp(native.failure_log_dir())}
+
+
+def _stamp(path: Path) -> str:
+    return str(path.stat().st_mtime_ns) if path.exists() else "absent"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _basetemp_in_the_run_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fix pytest's tmp_path root now, in the run's folder, before a test moves TMPDIR (scratch)."""
+    tmp_path_factory.getbasetemp()
+
+
+def left_behind(run_tmp: Path) -> list[str]:
+    """What the run left outside the clone and the declared caches."""
+    found = [str(p) for p in run_tmp.iterdir() if not p.name.startswith("pytest-of-")]
+    for name, folder in _watched().items():
+        for entry in sorted(_entries(folder) - _before.get(name, set())):
+            if name == "the project cache" and entry.startswith(DECLARED_CACHE):
+                continue
+            found.append(f"{folder / entry} (new in {name})")
+    if {_stamp(native.failure_log_dir())} != _before.get("last-failure"):
+        found.append(f"{native.failure_log_dir()} (written by a deliberate failure?)")
+    return found
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    found = left_behind(session.config.stash[_RUN_TMP])
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.section("left behind")
+            for line in found:
+                reporter.write_line(line)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash[_RUN_TMP], ignore_errors=True)

@@ -21,19 +21,25 @@ def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """
     for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN", "UNLEASH_SANDBOX_PORT"):
         monkeypatch.delenv(key, raising=False)
-    path = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/tmp"))
+    path = Path(tempfile.mkdtemp(prefix="sandbox-test-"))
     path.chmod(0o755)
     monkeypatch.setattr(tempfile, "tempdir", str(path))
+    monkeypatch.setenv("UNLEASH_SANDBOX_FAILURE_LOGS", str(path / "last-failure"))
     yield path
-    for own in path.glob("pytest-of-*"):  # a nested pytest run's own temp dirs
+    for own in [*path.glob("pytest-of-*"), *path.glob("last-failure")]:  # expected, removed
         shutil.rmtree(own)
     path.rmdir()  # fails the test if anything else was left inside
 
 
 def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
     """The environment of a child that starts a sandbox of its own under `scratch`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
-    return {**clean, "TMPDIR": str(scratch), **extra}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("UNLEASH_", "PYTEST_")) or k == "UNLEASH_SANDBOX_CACHE"
+    }
+    logs = str(scratch / "last-failure")
+    return {**clean, "TMPDIR": str(scratch), "UNLEASH_SANDBOX_FAILURE_LOGS": logs, **extra}
 
 
 def assert_nothing_left(scratch: Path) -> None:
@@ -52,7 +58,11 @@ def assert_nothing_left(scratch: Path) -> None:
 
 def leftovers(scratch: Path) -> list[str]:
     """Temp dirs and live processes that belong to sandboxes started under `scratch`."""
-    found = [str(p) for p in scratch.iterdir() if not p.name.startswith("pytest-of-")]
+    found = [
+        str(p)
+        for p in scratch.iterdir()
+        if not p.name.startswith("pytest-of-") and p.name != "last-failure"
+    ]
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()

@@ -1,0 +1,56 @@
+"""A run leaves nothing behind: the harness's own check (tests/harness/run.py) fails a run that does.
+
+Every `make test` is checked by that hook at its end. These tests show that the check fails a run
+which leaves a temp file, and passes one that does not, in a run of its own under a scratch TMPDIR.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from blocks import ROOT
+from harness.samples import PYTHON
+from harness.scratch import leftovers, own_sandbox_env
+
+LEAVES = """
+import pathlib, tempfile
+
+def test_leaves_a_file():
+    pathlib.Path(tempfile.gettempdir(), "forgotten.txt").write_text("left here by a test")
+"""
+TIDY = """
+import pathlib, tempfile
+
+def test_cleans_up(tmp_path):
+    (tmp_path / "kept-by-pytest.txt").write_text("pytest's own tmp_path is allowed")
+    made = pathlib.Path(tempfile.gettempdir(), "removed.txt")
+    made.write_text("x")
+    made.unlink()
+"""
+
+
+def run_alone(scratch: Path, folder: Path, source: str) -> subprocess.CompletedProcess[str]:
+    """pytest with only the harness's session hooks, on one test file, under `scratch`."""
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    (folder / "test_sample.py").write_text(source)
+    env = own_sandbox_env(scratch, PYTHONPATH=str(ROOT / "tests"))
+    return subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "harness.run", str(folder)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "code"), [(LEAVES, 1), (TIDY, 0)], ids=["leaves", "tidy"])
+def test_a_run_that_leaves_a_temp_file_fails(
+    scratch: Path, tmp_path: Path, source: str, code: int
+) -> None:
+    result = run_alone(scratch, tmp_path, source)
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output
+    assert ("forgotten.txt" in output) == (code == 1), output
+    if code == 1:
+        assert "left behind" in output and "1 passed" in output, output  # the test itself passed
+    assert leftovers(scratch) == []  # the run's own temp folder is gone either way
