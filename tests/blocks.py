@@ -6,11 +6,14 @@ expect, checked against what the previous one prints) and `<!--pytest.mark.skip(
 before a block that cannot run. Each block gets exactly one of:
 
 - a runner: the test that runs it (Python blocks: test_docs.py with pytest-examples; shell blocks:
-  test_shell.py; a snippet line including examples/FILE: test_examples.py::test_<FILE stem>,
-  or, for a page in examples/browser/, the browser test in test_browser_cors.py);
+  test_shell.py; a snippet line including examples/FILE: test_examples.py::test_<FILE stem>;
+  the browser section's page and setup: the browser test in test_browser_cors.py; the blocks of
+  the way-in page, get-started.md: the reader path, test_reader_path.py);
 - a written reason why it does not run (the skip mark).
 
-A block with neither is unaccounted, and `make test` fails on it.
+A block with neither is unaccounted, and `make test` fails on it. Besides its runner, every block
+a reader can run also runs in the reader path (test_reader_path.py): in page order, on a fresh
+server, in an environment made only from what the pages say.
 
 Why these libraries: pytest-examples (as pydantic uses it) lints Python blocks with ruff and black
 and checks `#>` output. For shell blocks, pytest-codeblocks' own collector runs only fences marked
@@ -46,6 +49,16 @@ class Block:
     code: str
     expected_output: str | None
     skip_reason: str | None
+    title: str | None = None  # the file name shown above the block (`title="..."`)
+    section: str | None = None  # the anchor of the `## ` heading the block is under
+    before: str = ""  # the prose between the previous block (or the page's top) and this one
+    after: str = ""  # the prose between this block and the next one
+
+    @property
+    def prints(self) -> str | None:
+        """What the prose after the block says it prints ("It prints `…`", "it shows `…`")."""
+        found = PRINTS.search(self.after)
+        return found["output"] if found else None
 
     @property
     def key(self) -> str:
@@ -58,12 +71,20 @@ class Block:
         return EXAMPLES / match["file"] if match else None
 
     @property
+    def source(self) -> str:
+        """What the reader sees and copies: the code, or the file a snippet line includes."""
+        return self.snippet.read_text() if self.snippet is not None else self.code
+
+    @property
     def runner(self) -> str | None:
         """The test that runs this block (by pytest node id), or None."""
         if self.skip_reason:
             return None
-        if self.snippet is not None and self.snippet.parent.name == "browser":
-            return "tests/test_browser_cors.py::test_browser_sample"  # a page, run in Chromium
+        if self.page == WAY_IN:
+            return f"tests/test_reader_path.py::test_reader_path[{self.key}]"
+        in_browser = self.snippet is not None and self.snippet.parent.name == "browser"
+        if in_browser or (self.section == "browser" and self.lang in SHELL_FENCES):
+            return "tests/test_browser_cors.py::test_browser_sample"  # the page and its setup
         if self.snippet is not None:
             return f"tests/test_examples.py::test_{self.snippet.stem}"
         if self.lang in PYTHON_FENCES:
@@ -73,14 +94,64 @@ class Block:
         return None
 
 
+WAY_IN = Path("get-started.md")  # the page that takes a reader from nothing to working samples
+TITLE = re.compile(r'title="(?P<title>[^"]+)"')
+PRINTS = re.compile(r"\b[Ii]t (?:prints|shows) `(?P<output>[^`]+)`")
+FENCE = re.compile(r"^\s*```")
+
+
+def _prose_around(lines: list[str], opening: int) -> tuple[str, str]:
+    """The prose before and after the block that opens on line `opening` (1-based): the lines
+    up to the previous fence, and from its closing fence up to the next one."""
+    start = opening - 1
+    before = []
+    for line in reversed(lines[:start]):
+        if FENCE.match(line):
+            break
+        before.insert(0, line)
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    index = start + 1
+    while index < len(lines) and not (
+        FENCE.match(lines[index]) and len(lines[index]) - len(lines[index].lstrip()) == indent
+    ):
+        index += 1  # the block's own lines, up to its closing fence
+    after: list[str] = []
+    rest = iter(lines[index + 1 :])
+    for line in rest:
+        if FENCE.match(line):
+            if " ".join(after).strip() != OUTPUT_MARK:
+                break
+            for inside in rest:  # the output block the page shows: the prose goes on after it
+                if FENCE.match(inside):
+                    break
+            after = []
+            continue
+        after.append(line)
+    return " ".join(before), " ".join(after)
+
+
+OUTPUT_MARK = "<!--pytest-codeblocks:expected-output-->"
+
+
+def _section(lines: list[str], opening: int) -> str | None:
+    for line in reversed(lines[: opening - 1]):
+        if line.startswith("## "):
+            anchor = re.search(r"\{#([\w-]+)\}", line)
+            return anchor[1] if anchor else None
+    return None
+
+
 @cache
 def site_blocks() -> tuple[Block, ...]:
     blocks = []
     for md in sorted(DOCS.rglob("*.md")):
+        lines = md.read_text().splitlines()
         for found in extract_from_file(md):
             info = (found.syntax or "").strip()
             lang = info.split()[0].lstrip("{.").lower() if info else ""
             reasons = [m["reason"] for mark in found.marks if (m := SKIP.fullmatch(mark.strip()))]
+            title = TITLE.search(info)
+            before, after = _prose_around(lines, found.lineno)
             blocks.append(
                 Block(
                     page=md.relative_to(DOCS),
@@ -89,14 +160,30 @@ def site_blocks() -> tuple[Block, ...]:
                     code=found.code,
                     expected_output=found.expected_output,
                     skip_reason=reasons[0] if reasons else None,
+                    title=title["title"] if title else None,
+                    section=_section(lines, found.lineno),
+                    before=before,
+                    after=after,
                 )
             )
     return tuple(blocks)
 
 
-def blocks_for(langs: set[str]) -> list[Block]:
-    """The blocks of these languages that run in the page itself (not snippets, not skipped)."""
-    return [b for b in site_blocks() if b.lang in langs and b.snippet is None and not b.skip_reason]
+def nav_pages() -> list[Path]:
+    """The pages in the order of the site's navigation (mkdocs.yml `nav`), relative to docs/."""
+    nav = (ROOT / "mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
+    return [Path(m[1]) for m in re.finditer(r"^\s+- [^:]+: (\S+\.md)$", nav, re.M)]
+
+
+def expected_pattern(expected: str) -> re.Pattern[str]:
+    """The output a page shows, as a pattern: `<...>` stands for any text on one line (a secret,
+    a time) that differs on every run."""
+    return re.compile(re.escape(expected.strip()).replace(re.escape("<...>"), ".+?"))
+
+
+def blocks_run_by(test: str) -> list[Block]:
+    """The blocks whose runner is this parametrized test (`tests/test_x.py::test_y`)."""
+    return [b for b in site_blocks() if b.runner == f"{test}[{b.key}]"]
 
 
 def page_tables(page: str) -> list[list[dict[str, str]]]:

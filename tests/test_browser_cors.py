@@ -8,6 +8,7 @@ Each case gets a fresh browser context, so no cached preflight answer carries ov
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,23 +17,32 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from blocks import DOCS
+from blocks import DOCS, site_blocks
 from harness.browser import open_admin_page
 from harness.cors import allowed_origins
-from harness.samples import EXAMPLES
+from harness.demo import run_bash
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
 from unleash_sandbox.static import serve_folder
 
+RUNNER = "tests/test_browser_cors.py::test_browser_sample"
+
 
 @pytest.fixture
 def sample_origin(tmp_path: Path) -> Iterator[str]:
-    """The sample page and the SDK's browser build, served from a second loopback origin."""
+    """The sample page, set up as the page says (its `cp` block copies the SDK's browser build
+    out of node_modules), served from a second loopback origin."""
     web = tmp_path / "web"
     web.mkdir()
-    shutil.copy(EXAMPLES / "browser" / "index.html", web / "index.html")
-    build = native.install() / "node_modules" / "unleash-proxy-client" / "build" / "main.min.js"
-    shutil.copy(build, web / "unleash-proxy-client.min.js")
+    (web / "node_modules").symlink_to(native.install() / "node_modules")
+    setup = [b for b in site_blocks() if b.runner == RUNNER and b.snippet is None]
+    assert setup, "the browser section has no setup block"
+    for block in setup:
+        done = run_bash(block, dict(os.environ), web)
+        assert done.returncode == 0, f"{block.key}: {done.stderr}"
+    page = next(b for b in site_blocks() if b.runner == RUNNER and b.snippet is not None)
+    shutil.copy(page.snippet, web / (page.title or "index.html"))
+    (web / "node_modules").unlink()
     server = serve_folder(web, "127.0.0.2")
     yield f"http://127.0.0.2:{server.server_address[1]}"
     server.shutdown()

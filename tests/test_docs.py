@@ -10,14 +10,16 @@ from __future__ import annotations
 import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
 
-from blocks import DOCS, PYTHON_FENCES, Block, blocks_for
+from blocks import DOCS, Block, blocks_run_by
 from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
 
 EXAMPLES = {(ex.path.relative_to(DOCS), ex.start_line): ex for ex in find_examples(DOCS)}
 
 
-@pytest.mark.parametrize("block", blocks_for(PYTHON_FENCES), ids=lambda b: b.key)
+@pytest.mark.parametrize(
+    "block", blocks_run_by("tests/test_docs.py::test_python_block"), ids=lambda b: b.key
+)
 def test_python_block(
     block: Block,
     eval_example: EvalExample,

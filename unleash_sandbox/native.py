@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -52,6 +53,7 @@ def install() -> Path:
     """`npm ci` the pinned Node + Unleash into the cache (once per lock); return its folder."""
     target = cache_dir() / f"npm-{pins.lock_digest()}"
     if (target / ".complete").exists():
+        (target / ".complete").touch()  # in use: kept from pruning
         return target
     npm = shutil.which("npm")
     if npm is None:
@@ -89,10 +91,24 @@ def install() -> Path:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for old in target.parent.glob("npm-*"):  # installs for older locks: about 400 MB each
-        if old != target:
-            shutil.rmtree(old, ignore_errors=True)
+    _prune(target)
     return target
+
+
+UNUSED_DAYS = 7
+
+
+def _prune(keep: Path) -> None:
+    """Remove installs of other locks (about 600 MB each) that no run has used for a week.
+
+    A lock used lately stays: a contributor switching between branches with different locks
+    does not reinstall on every switch.
+    """
+    for old in keep.parent.glob("npm-*"):
+        marker = old / ".complete"
+        unused_s = time.time() - (marker.stat().st_mtime if marker.exists() else 0)
+        if old != keep and old.name != "npm-cache" and unused_s > UNUSED_DAYS * 86400:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def postgres_bin_dir() -> Path:

@@ -1,40 +1,61 @@
-"""The demo flag the samples read."""
+"""The demo flag the samples read, made by the way-in page's own blocks (get-started.md).
+
+The fixture runs the page's `#demo-flag` blocks as a reader does; what it adds is only what a
+shared server needs: a lock, so two runs do not create the flag at once, and tags, so the run
+that lets go last deletes the flag, and only if a test run created it.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from blocks import WAY_IN, Block, site_blocks
 from unleash_api import RUN, call, poll_until
-from unleash_sandbox import Sandbox
+from unleash_sandbox import Sandbox, native
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
+FEATURES = "/api/admin/projects/default/features"
+
+
+def demo_flag_blocks() -> list[Block]:
+    """The way-in page's blocks that create the demo flag, in page order."""
+    found = [b for b in site_blocks() if b.page == WAY_IN and b.section == "demo-flag"]
+    assert found, f"{WAY_IN} has no blocks under its demo-flag section"
+    return found
+
+
+def run_bash(block: Block, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A block as a reader runs it: bash, stopping at the first failing command."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.code],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
-def demo_flag(unleash: Sandbox) -> Iterator[str]:
-    """The flag the samples read: on in development (default strategy), off in production.
-
-    Runs that share a server share the flag. Each run holds it with a tag of its own; the run that
-    lets go last deletes it, and only if a test run created it.
-    """
-    base = "/api/admin/projects/default/features"
+def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The flag the samples read, as the way-in page makes it: on in development."""
     admin = unleash.admin_token
     tags = f"/api/admin/features/{DEMO_FLAG}/tags"
-    created = call(unleash, "POST", base, admin, json={"name": DEMO_FLAG, "type": "release"})
-    assert created.status_code in (201, 409), created.text  # 409: it exists already
-    for value in [RUN] + ([CREATED_BY_DOCS] if created.status_code == 201 else []):
-        call(
-            unleash, "POST", tags, admin, json={"type": "simple", "value": value}
-        ).raise_for_status()
-    env = f"{base}/{DEMO_FLAG}/environments/development"
-    if not call(unleash, "GET", f"{env}/strategies", admin).json():
-        call(
-            unleash, "POST", f"{env}/strategies", admin, json={"name": "default"}
-        ).raise_for_status()
-    call(unleash, "POST", f"{env}/on", admin).raise_for_status()
+    lock = native.cache_dir() / "locks" / "demo-flag.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    cwd = tmp_path_factory.mktemp("demo-flag")
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # one run at a time makes the flag on a shared server
+        existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
+        for block in demo_flag_blocks():
+            done = run_bash(block, {**_plain_env(), **unleash.env()}, cwd)
+            assert done.returncode == 0, f"{block.key} failed:\n{done.stdout}{done.stderr}"
+        for value in [RUN] + ([] if existed else [CREATED_BY_DOCS]):
+            body = {"type": "simple", "value": value}
+            call(unleash, "POST", tags, admin, json=body).raise_for_status()
 
     def served() -> bool | None:  # the front-end API takes a moment to see a new flag
         answer = call(unleash, "GET", "/api/frontend", unleash.frontend_token).json()
@@ -46,6 +67,11 @@ def demo_flag(unleash: Sandbox) -> Iterator[str]:
     call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
     left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
     if left == {CREATED_BY_DOCS}:
-        call(unleash, "DELETE", f"{base}/{DEMO_FLAG}", admin)  # archive ...
+        call(unleash, "DELETE", f"{FEATURES}/{DEMO_FLAG}", admin)  # archive ...
         call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
         call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
+
+
+def _plain_env() -> dict[str, str]:
+    """The test run's PATH and home, without any variable the samples read."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}

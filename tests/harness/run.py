@@ -38,11 +38,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------
 
 _passed: set[str] = set()
+_failed: set[str] = set()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.passed:
         _passed.add(report.nodeid)
+    elif report.failed:
+        _failed.add(report.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -61,6 +64,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         write(f"NOT RUN  {b.key}: {why}")
     write(
         f"blocks: {len(ran)} run, {len(skipped)} skipped (reasons listed), {len(other)} unaccounted"
+    )
+    reader = "tests/test_reader_path.py::test_reader_path["
+    passed = [n for n in _passed if n.startswith(reader)]
+    failed = [n for n in _failed if n.startswith(reader)]
+    write(
+        f"reader path: {len(passed)} blocks run in page order as a reader runs them, "
+        f"{len(failed)} failed"
     )
 
 

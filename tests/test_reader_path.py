@@ -1,0 +1,177 @@
+"""The reader's path: every block a reader can run, in page order, as the pages tell it.
+
+A fresh sandbox (the server `make serve` and `compose.yaml` give a reader: nothing on it but its
+start-up tokens), the variables of the way-in page's `export` block (with this sandbox's
+address), its install lines run in a folder of their own, and a PATH holding only the tools its
+"You need" sentence names. Each file is saved under the name the page shows above it (`sample.py`
+for an untitled block) and run with the command the page gives. What it prints is compared with
+what the page shows: an output block, `#>` lines, or an "It prints `…`" sentence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+from unittest import mock
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+import unleash_sandbox
+from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, nav_pages, site_blocks
+from harness.reader import (
+    Reader,
+    exported,
+    install_blocks,
+    installed,
+    missing,
+    reader_folder,
+)
+from unleash_sandbox import SANDBOX_TOKENS, Sandbox
+from unleash_sandbox._util import free_port
+
+SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
+RUNS = re.compile(r"`(?P<command>(?:python|node) (?P<file>[\w.-]+))`")
+LANGS = SHELL_FENCES | {"python", "py", "javascript", "js", "html"}
+
+
+def serves(block: Block) -> bool:
+    return block.lang in SHELL_FENCES and SERVE.match(block.code.strip()) is not None
+
+
+def reader_blocks() -> list[Block]:
+    """What a reader runs, in the order of the site's navigation and of each page."""
+    order = {page: index for index, page in enumerate(nav_pages())}
+    runnable = [
+        b
+        for b in site_blocks()
+        if b.lang in LANGS and (not b.skip_reason or serves(b)) and b.page in order
+    ]
+    return sorted(runnable, key=lambda b: (order[b.page], b.line))
+
+
+STEPS = reader_blocks()
+
+
+@pytest.fixture(scope="module")
+def fresh_server() -> Iterator[Sandbox]:
+    """A new sandbox of the reader's own, whatever server the rest of the run uses."""
+    hidden = ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN", "UNLEASH_SANDBOX_PORT")
+    with mock.patch.dict(os.environ, {k: v for k, v in os.environ.items() if k not in hidden}):
+        for key in hidden:
+            os.environ.pop(key, None)
+        with unleash_sandbox.start() as server:
+            yield server
+
+
+@pytest.fixture(scope="module")
+def reader(fresh_server: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Reader:
+    base = tmp_path_factory.mktemp("reader")
+    (base / "home").mkdir()
+    install = installed(base / "home")
+    variables = exported(next(b for b in STEPS if b.page == WAY_IN and exported(b)))
+    assert {k: v for k, v in variables.items() if k != "UNLEASH_URL"} == {
+        f"UNLEASH_{kind.upper()}_TOKEN": secret for kind, secret in SANDBOX_TOKENS.items()
+    }, "the way-in page's tokens are not the ones the sandbox starts with"
+    variables["UNLEASH_URL"] = fresh_server.url  # the one thing a reader changes: the address
+    return reader_folder(base / "work", install, variables)
+
+
+def run(reader: Reader, block: Block, args: list[str]) -> str:
+    done = subprocess.run(args, cwd=reader.folder, env=reader.env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, missing(block, done) or (
+        f"{block.key}: `{' '.join(args)}` exited {done.returncode}\n"
+        f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    )
+    return done.stdout
+
+
+def shown_output(block: Block) -> str | None:
+    """What the page shows the block prints: an output block, `#>` lines, or 'It prints'."""
+    if block.expected_output is not None:
+        return block.expected_output
+    lines = [line[3:] for line in block.source.splitlines() if line.startswith("#> ")]
+    return "\n".join(lines) if lines else block.prints
+
+
+def saved(reader: Reader, block: Block, neutral: str) -> str:
+    """Save the block as the reader does: under the name the page shows, else a neutral one."""
+    name = block.title or neutral
+    (reader.folder / name).write_text(block.source)
+    return name
+
+
+def command_for(block: Block, name: str) -> list[str]:
+    """The command the page gives to run a saved file (python/node FILE), from its prose."""
+    if block.title is None:
+        return ["python" if block.lang in ("python", "py") else "node", name]
+    commands = [m for m in RUNS.finditer(block.before + " " + block.after) if m["file"] == name]
+    assert commands, f"{block.key}: the page does not say how to run {name}"
+    return commands[0]["command"].split()
+
+
+def open_served_page(
+    reader: Reader, block: Block, new_context: Callable[..., BrowserContext]
+) -> str:
+    """Start the page's web server in the background, open the address it gives, read the page."""
+    port = free_port()
+    command = block.code.strip().replace(SERVE.match(block.code.strip())["port"], str(port))
+    address = re.search(r"`(http://127\.0\.0\.1:\d+/[^`]+)`", block.after)
+    assert address, f"{block.key}: the page does not say which address to open"
+    url = (
+        re.sub(r":\d+/", f":{port}/", address[1], count=1)
+        .replace("<your Unleash URL>", reader.env["UNLEASH_URL"])
+        .replace("<front-end token>", reader.env["UNLEASH_FRONTEND_TOKEN"])
+    )
+    with subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=reader.folder, env=reader.env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:  # fmt: skip
+        try:
+            page = new_context().new_page()
+            page.goto(url)
+            result = page.locator("#result")
+            expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
+            return result.inner_text()
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("block", STEPS, ids=lambda b: b.key)
+def test_reader_path(
+    block: Block, reader: Reader, new_context: Callable[..., BrowserContext]
+) -> None:
+    if block in install_blocks() or exported(block):
+        return  # done by the `reader` fixture, as the reader's first steps (and cached)
+    if serves(block):
+        output = open_served_page(reader, block, new_context)
+    elif block.lang in SHELL_FENCES:
+        output = run(reader, block, ["bash", "-euo", "pipefail", "-c", block.code])
+    elif block.lang == "html":
+        saved(reader, block, "index.html")
+        return  # a page: served and opened by the web server block after it
+    else:
+        name = saved(reader, block, "sample.py" if block.lang in ("python", "py") else "sample.mjs")
+        output = run(reader, block, command_for(block, name))
+    shown = shown_output(block)
+    if shown is not None:
+        assert expected_pattern(shown).fullmatch(output.strip()), (
+            f"{block.key}: the page shows\n{shown}\nthe reader gets\n{output}"
+        )
+
+
+def test_reader_can_run_the_way_in_again(reader: Reader) -> None:
+    """Readers repeat steps: the demo flag's blocks work on a server that has the flag, and the
+    creation answers with the other status the page names for that case."""
+    flag_blocks = [b for b in STEPS if b.page == WAY_IN and b.section == "demo-flag"]
+    create, *rest = flag_blocks
+    run(reader, create, ["bash", "-euo", "pipefail", "-c", create.code])  # the flag exists now
+    again = run(reader, create, ["bash", "-euo", "pipefail", "-c", create.code]).strip()
+    named = re.findall(r"`(\d{3})`", create.after)
+    assert again in named and again != create.expected_output.strip(), (again, named)
+    for block in rest:
+        output = run(reader, block, ["bash", "-euo", "pipefail", "-c", block.code])
+        assert expected_pattern(block.expected_output or "").fullmatch(output.strip()), output
