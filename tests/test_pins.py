@@ -6,12 +6,14 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
 from typing import Any
 
 import pytest
 import requests
 import yaml
 
+from blocks import DOCS, ROOT, WAY_IN
 from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native, pins
 
 
@@ -78,3 +80,49 @@ def test_server_runs_the_pinned_version(unleash: Sandbox) -> None:
         timeout=10,
     ).json()
     assert config["versionInfo"]["current"]["oss"] == pins.unleash_version()
+
+
+INSTALL_LINE = re.compile(r"(?P<tool>pip|npm) install (?P<packages>[^`\n]+)")
+
+
+def install_lines() -> dict[str, list[tuple[str, str, str]]]:
+    """Every `pip install` / `npm install` on the pages: page -> (tool, package, version)."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for md in sorted(DOCS.rglob("*.md")):
+        for line in INSTALL_LINE.finditer(md.read_text()):
+            for spec in line["packages"].split():
+                name, _, version = spec.partition("==" if line["tool"] == "pip" else "@")
+                found.setdefault(str(md.relative_to(DOCS)), []).append(
+                    (line["tool"], name, version)
+                )
+    return found
+
+
+def test_install_lines_on_the_pages_follow_the_pins() -> None:
+    """What the pages tell readers to install is what the samples are tested with."""
+    python = dict(
+        re.match(r"([\w-]+)==(.+)", dep).groups()  # type: ignore[union-attr]
+        for dep in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    )
+    npm = json.loads(pins.PACKAGE_JSON.read_text())["dependencies"]
+    lines = install_lines()
+    assert lines, "no page tells readers what to install"
+    for page, specs in lines.items():
+        for tool, name, version in specs:
+            pinned = (python if tool == "pip" else npm).get(name)
+            assert version and version == pinned, f"{page}: {tool} install {name} {version!r}"
+    way_in = set(lines[str(WAY_IN)])
+    for page, specs in lines.items():
+        assert set(specs) <= way_in, (
+            f"{page} installs what {WAY_IN} does not: {set(specs) - way_in}"
+        )
+
+
+def test_the_sandbox_address_on_the_way_in_page_is_the_default() -> None:
+    """Get started says `make serve` and compose.yaml give http://127.0.0.1:4242, site on 8000."""
+    text = (DOCS / WAY_IN).read_text()
+    assert "export UNLEASH_URL=http://127.0.0.1:4242" in text
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "serve"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    assert "up --port 4242" in dry and "mkdocs serve -a 127.0.0.1:8000" in dry, dry
+    assert "(and this site on port 8000)" in text

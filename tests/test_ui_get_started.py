@@ -1,0 +1,68 @@
+"""Get started: the demo flag made in the admin UI, following the page's words in Chromium.
+
+The labels are read from the page's "**In the admin UI**" paragraph, in order. The flag gets a
+run-unique name instead of `docs-demo` (which the other tests share) and is deleted afterwards;
+it must end up as the page's Admin API blocks leave `docs-demo`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from blocks import DOCS, WAY_IN
+from harness.demo import FEATURES
+from unleash_api import RUN, call
+from unleash_sandbox import Sandbox
+
+PARAGRAPH = next(
+    p for p in (DOCS / WAY_IN).read_text().split("\n\n") if p.startswith("**In the admin UI**")
+)
+
+
+@pytest.fixture
+def flag_name(unleash: Sandbox) -> Iterator[str]:
+    name = f"{RUN}-ui-flag"
+    yield name
+    call(unleash, "DELETE", f"{FEATURES}/{name}", unleash.admin_token)  # archive ...
+    call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)  # ... and delete
+
+
+def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: str) -> None:
+    (projects, default, new_flag, name_label, release, create,
+     environment) = re.findall(r"\*\*(.+?)\*\*", PARAGRAPH)[1:]  # fmt: skip
+    assert "`docs-demo`" in PARAGRAPH
+    page = admin_ui
+    page.get_by_role("link", name=projects, exact=True).first.click()
+    page.wait_for_url("**/projects")
+    project = page.get_by_text(default, exact=True).first
+    for attempt in range(3):  # a click the UI swallows while it draws the list is made again
+        project.click()
+        try:
+            page.wait_for_url("**/projects/default", timeout=5_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    page.get_by_role("button", name=new_flag, exact=True).click()
+    dialog = page.get_by_role("dialog")
+    field = dialog.get_by_label(name_label)  # case-insensitive: the UI capitalizes it with CSS
+    label = dialog.locator(f"label[for='{field.get_attribute('id')}']")
+    assert label.inner_text().strip() == name_label  # as a reader sees it
+    field.fill(flag_name)
+    expect(dialog.get_by_role("button", name=release, exact=True)).to_be_visible()  # the type
+    dialog.get_by_role("button", name=create, exact=True).click()
+    page.wait_for_url(f"**/features/{flag_name}")
+    switch = page.get_by_role("switch", name=environment, exact=True)
+    expect(switch).not_to_be_checked()
+    switch.click()
+    expect(switch).to_be_checked()
+
+    made = call(unleash, "GET", f"{FEATURES}/{flag_name}", unleash.admin_token).json()
+    assert made["type"] == release.lower()
+    states = {e["name"]: (e["enabled"], [s["name"] for s in e["strategies"]])
+              for e in made["environments"]}  # fmt: skip
+    assert states == {"development": (True, ["flexibleRollout"]), "production": (False, [])}
