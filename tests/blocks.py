@@ -169,12 +169,6 @@ def site_blocks() -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def nav_pages() -> list[Path]:
-    """The pages in the order of the site's navigation (mkdocs.yml `nav`), relative to docs/."""
-    nav = (ROOT / "mkdocs.yml").read_text().split("\nnav:\n", 1)[1]
-    return [Path(m[1]) for m in re.finditer(r"^\s+- [^:]+: (\S+\.md)$", nav, re.M)]
-
-
 def expected_pattern(expected: str) -> re.Pattern[str]:
     """The output a page shows, as a pattern: `<...>` stands for any text on one line (a secret,
     a time) that differs on every run."""
@@ -184,42 +178,3 @@ def expected_pattern(expected: str) -> re.Pattern[str]:
 def blocks_run_by(test: str) -> list[Block]:
     """The blocks whose runner is this parametrized test (`tests/test_x.py::test_y`)."""
     return [b for b in site_blocks() if b.runner == f"{test}[{b.key}]"]
-
-
-def page_tables(page: str) -> list[list[dict[str, str]]]:
-    """The Markdown tables of a page (path relative to docs/), each as a list of rows by header.
-
-    Claim tests read the tables a reader sees, so a page and its test cannot drift apart.
-    """
-    tables: list[list[dict[str, str]]] = []
-    header: list[str] | None = None
-    for line in (DOCS / page).read_text().splitlines() + [""]:
-        if not line.startswith("|"):
-            header = None
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None:
-            header = cells
-            tables.append([])
-        elif not set("".join(cells)) <= set("-: "):
-            tables[-1].append(dict(zip(header, cells, strict=True)))
-    return tables
-
-
-def guide_steps(
-    page: str = "how-to/how-to-create-api-tokens.md",
-) -> dict[str, dict[str, list[str]]]:
-    """What each numbered step of the guide names: its **bold** UI labels and `/path` URLs, in order.
-
-    The UI walk reads the labels from here, so the page and the test name the same things.
-    """
-    steps: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] | None = None
-    for line in (DOCS / page).read_text().splitlines():
-        if line.startswith("## "):
-            anchor = re.search(r"\{#(step-\d+)\}", line)
-            current = steps.setdefault(anchor[1], {"labels": [], "urls": []}) if anchor else None
-        elif current is not None:
-            current["labels"] += re.findall(r"\*\*(.+?)\*\*", line)
-            current["urls"] += re.findall(r"`(/[^`\s]*)`", line)
-    return steps

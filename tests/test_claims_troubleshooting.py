@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from blocks import page_tables
+from pages import page_tables
 from unleash_api import call, message
 from unleash_sandbox import Sandbox
 

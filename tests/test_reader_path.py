@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 import unleash_sandbox
-from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, nav_pages, site_blocks
+from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, site_blocks
 from harness.reader import (
     Reader,
     exported,
@@ -30,6 +30,7 @@ from harness.reader import (
     missing,
     reader_folder,
 )
+from pages import nav_pages
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
 from unleash_sandbox._util import free_port
 

@@ -25,8 +25,9 @@ from PIL import Image, ImageChops
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
-from blocks import DOCS, guide_steps
+from blocks import DOCS
 from harness.browser import open_admin_page
+from pages import guide_steps
 from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
 
