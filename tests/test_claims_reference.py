@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from harness.server import personal_access_token
 from pages import page_tables
 from unleash_api import RUN, call, message
 from unleash_sandbox import Sandbox
@@ -31,15 +32,6 @@ def listed(unleash: Sandbox, secret: str, **auth: Any) -> dict[str, Any] | None:
     token = auth.pop("token", unleash.admin_token) if "session" not in auth else None
     answer = call(unleash, "GET", TOKENS, token, **auth).json()["tokens"]
     return next((t for t in answer if t["secret"] == secret), None)
-
-
-def personal_access_token(unleash: Sandbox, session: requests.Session) -> str:
-    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    made = call(unleash, "POST", "/api/admin/user/tokens", session=session,
-                json={"description": f"{RUN}-pat", "expiresAt": expires})  # fmt: skip
-    assert made.status_code == 201, made.text
-    secret: str = made.json()["secret"]
-    return secret
 
 
 # --- Token types ---------------------------------------------------------------------------------

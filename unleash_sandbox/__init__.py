@@ -48,6 +48,7 @@ class Sandbox:
     mode: str  # "existing", "docker" or "native"
     login: tuple[str, str] | None = None  # admin UI user and password, when we set them
     pid: int | None = None  # the Unleash process, when we run it natively
+    database_url: str | None = None  # its own throwaway database, when we run it natively
 
     def env(self) -> dict[str, str]:
         """The environment variables the docs' samples read."""
@@ -85,17 +86,24 @@ def start(*, port: int | None = None, extra_env: dict[str, str] | None = None) -
     elif mode == "native":
         with native.run(
             port=port, tokens=SANDBOX_TOKENS, login=SANDBOX_LOGIN, extra_env=extra_env
-        ) as (url, pid):
-            yield _ours(url, "native", pid)
+        ) as (url, pid, database_url):
+            yield _ours(url, "native", pid, database_url)
     else:
         raise SandboxError(f"UNLEASH_SANDBOX_MODE={mode!r}: use 'native' or 'docker'.")
 
 
-def _ours(url: str, mode: str, pid: int | None) -> Sandbox:
+def _ours(url: str, mode: str, pid: int | None, database_url: str | None = None) -> Sandbox:
     """A sandbox we started: it has the sandbox tokens and login."""
     tokens = SANDBOX_TOKENS
     return Sandbox(
-        url, tokens["admin"], tokens["backend"], tokens["frontend"], mode, SANDBOX_LOGIN, pid
+        url,
+        tokens["admin"],
+        tokens["backend"],
+        tokens["frontend"],
+        mode,
+        SANDBOX_LOGIN,
+        pid,
+        database_url,
     )
 
 

@@ -303,8 +303,9 @@ def run(
     tokens: dict[str, str],
     login: tuple[str, str],
     extra_env: dict[str, str] | None = None,
-) -> Iterator[tuple[str, int]]:
-    """Start PostgreSQL and Unleash; yield (base URL, Unleash PID); stop both, clean up on exit."""
+) -> Iterator[tuple[str, int, str]]:
+    """Start PostgreSQL and Unleash; yield (base URL, Unleash PID, database URL); stop both and
+    clean up on exit. `extra_env` adds to Unleash's environment; a key set to "" is left out."""
     pg_bin = postgres_bin_dir()
     node_modules = install() / "node_modules"
     user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
@@ -317,9 +318,48 @@ def run(
         try:
             database_url = postgres(pg_bin, tmp, user, stack)
             url = f"http://127.0.0.1:{port if port is not None else free_port()}"
-            env = {**unleash_env(database_url, url, tokens, login, tmp), **(extra_env or {})}
+            env = _with(unleash_env(database_url, url, tokens, login, tmp), extra_env)
             process = start_unleash(node_modules, env, tmp / "unleash.log", stack)
         except SandboxError as error:
             keep = _keep_logs(logs)
             raise SandboxError(f"{error}\nFull logs: {keep}") from None
-        yield url, process.pid
+        yield url, process.pid, database_url
+
+
+def _with(env: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:
+    merged = {**env, **(extra or {})}
+    return {key: value for key, value in merged.items() if value != ""}
+
+
+@contextmanager
+def another_unleash(
+    database_url: str,
+    tokens: dict[str, str],
+    login: tuple[str, str],
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A second Unleash on the database of a running sandbox (as in a setup with several
+    instances); yield its base URL; stop it on exit."""
+    tmp = Path(tempfile.mkdtemp(prefix="unleash-instance-"))
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, True)
+        url = f"http://127.0.0.1:{free_port()}"
+        env = _with(unleash_env(database_url, url, tokens, login, tmp), extra_env)
+        try:
+            start_unleash(install() / "node_modules", env, tmp / "unleash.log", stack)
+        except SandboxError as error:
+            raise SandboxError(f"{error}\nFull logs: {_keep_logs([tmp / 'unleash.log'])}") from None
+        yield url
+
+
+def psql(database_url: str, sql: str) -> str:
+    """Run SQL on a sandbox's own throwaway database (for what no API offers); return the output."""
+    done = subprocess.run(
+        [str(postgres_bin_dir() / "psql"), database_url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if done.returncode != 0:
+        raise SandboxError(f"psql failed (exit {done.returncode}): {done.stderr.strip()}")
+    return done.stdout

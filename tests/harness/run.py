@@ -48,8 +48,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _failed.add(report.nodeid)
 
 
+_items: list[pytest.Item] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _items.extend(session.items)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from claims import report
+
     from blocks import site_blocks
+
+    terminalreporter.section("sentences about the server, and the claim tests that quote them")
+    for line in report(_items):
+        terminalreporter.write_line(line)
 
     blocks = site_blocks()
     ran = [b for b in blocks if b.runner in _passed]

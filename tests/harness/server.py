@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -109,3 +110,13 @@ def login_as(unleash: Sandbox) -> Iterator[Callable[[str], requests.Session]]:
     yield login
     for user_id in made:
         call(unleash, "DELETE", f"/api/admin/user-admin/{user_id}", unleash.admin_token)
+
+
+def personal_access_token(unleash: Sandbox, session: requests.Session) -> str:
+    """A new personal access token of the user logged in to `session` (valid for a day)."""
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    made = call(unleash, "POST", "/api/admin/user/tokens", session=session,
+                json={"description": f"{RUN}-pat", "expiresAt": expires})  # fmt: skip
+    assert made.status_code == 201, made.text
+    secret: str = made.json()["secret"]
+    return secret

@@ -1,0 +1,125 @@
+"""Tokens at start-up, several instances, and the shapes of secrets: the reference page's claims
+that need more than one server process or a second project.
+
+Our sandbox runs a second Unleash on its own throwaway database when a test needs one, and adds
+a project straight into that database (the open-source server has no API for a second project).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from unleash_api import RUN, call
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native
+
+PAGE = "reference/api-tokens-and-client-keys.md"
+TOKENS = "/api/admin/api-tokens"
+LATER = "*:*.added-after-the-first-start"
+
+
+@pytest.fixture(scope="module")
+def database(unleash: Sandbox) -> str:
+    if unleash.database_url is None:
+        pytest.skip("needs the database of a sandbox this run started natively")
+    return unleash.database_url
+
+
+@pytest.fixture(scope="module")
+def second_instance(database: str) -> Iterator[str]:
+    """Another Unleash on the same database, given one more admin token than the first had."""
+    tokens = {**SANDBOX_TOKENS, "admin": f"{SANDBOX_TOKENS['admin']},{LATER}"}
+    with native.another_unleash(database, tokens, SANDBOX_LOGIN) as url:
+        yield url
+
+
+def at(url: str, method: str, path: str, token: str | None, **kwargs: object) -> int:
+    return call(Sandbox(url, "", "", "", "instance"), method, path, token, **kwargs).status_code
+
+
+@pytest.mark.claim(PAGE, "stores the secret exactly as given", "reads the token's project and environment from the secret (`*` for all)")  # fmt: skip
+def test_init_tokens__stored_as_given_scope_read_from_the_secret(unleash: Sandbox) -> None:
+    if unleash.mode == "existing":
+        pytest.skip("the start-up tokens are known only for a sandbox this run started")
+    listed = {
+        t["secret"]: t for t in call(unleash, "GET", TOKENS, unleash.admin_token).json()["tokens"]
+    }
+    for kind, secret in SANDBOX_TOKENS.items():
+        assert secret in listed, f"the {kind} start-up token is not stored as given"
+        project, environment = re.fullmatch(r"([^:]+):([^.]+)\..+", secret).groups()  # type: ignore[union-attr]
+        assert listed[secret]["projects"] == [project]
+        assert listed[secret]["environment"] == environment
+
+
+@pytest.mark.claim(PAGE, "A secret added to the variables later is not created, and the server answers `401` to it.", "only while it has no tokens at all")  # fmt: skip
+def test_init_tokens__only_on_a_server_without_tokens(
+    unleash: Sandbox, second_instance: str
+) -> None:
+    for url in (unleash.url, second_instance):
+        assert at(url, "GET", TOKENS, SANDBOX_TOKENS["admin"]) == 200  # the first one works
+        assert at(url, "GET", TOKENS, LATER) == 401  # the one added later does not
+
+
+@pytest.mark.claim(PAGE, "Each variable holds one or more secrets, separated by commas", "`INIT_CLIENT_API_TOKENS` is its old name, read when `INIT_BACKEND_API_TOKENS` is not set")  # fmt: skip
+def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
+    """A new server: the front-end variable holds two secrets, the backend one only the old name."""
+    extra = {"INIT_BACKEND_API_TOKENS": "", "INIT_CLIENT_API_TOKENS": "default:development.old-name",
+             "INIT_FRONTEND_API_TOKENS": "default:development.first,default:production.second"}  # fmt: skip
+    with ExitStack() as stack:
+        url, _, _ = stack.enter_context(native.run(port=None, tokens=SANDBOX_TOKENS,
+                                                   login=SANDBOX_LOGIN, extra_env=extra))  # fmt: skip
+        assert at(url, "GET", "/api/client/features", "default:development.old-name") == 200
+        for secret in ("default:development.first", "default:production.second"):
+            assert at(url, "GET", "/api/frontend", secret) == 200
+
+
+@pytest.mark.claim(PAGE, "Unleash's own code marks the kind deprecated")
+def test_init_tokens__admin_tokens_are_deprecated_in_the_code() -> None:
+    code = native.install() / "node_modules/unleash-server/dist/lib/authentication"
+    line = next(text for text in (code / "authorization-token.js").read_text().splitlines()
+                if "@deprecated" in text)  # fmt: skip
+    assert "personal access token" in line, line
+
+
+@pytest.mark.claim(
+    PAGE, "A new token works at once, on every instance of the server that shares its database."
+)
+def test_new_token__works_at_once_on_another_instance(
+    unleash: Sandbox, second_instance: str
+) -> None:
+    made = call(unleash, "POST", TOKENS, unleash.admin_token,
+                json={"tokenName": f"{RUN}-instances", "type": "backend"}).json()  # fmt: skip
+    try:
+        began = time.monotonic()
+        assert at(second_instance, "GET", "/api/client/features", made["secret"]) == 200
+        print(f"a new token worked on the other instance after {time.monotonic() - began:.2f} s")
+    finally:
+        call(unleash, "DELETE", f"{TOKENS}/{made['secret']}", unleash.admin_token)
+
+
+@pytest.fixture(scope="module")
+def second_project(database: str) -> str:
+    """A project `second` with the sandbox's environments, added straight into its database."""
+    native.psql(database, "insert into projects (id, name) values ('second', 'Second') "
+                "on conflict do nothing; insert into project_environments (project_id, environment_name) "
+                "select 'second', name from environments on conflict do nothing")  # fmt: skip
+    return "second"
+
+
+@pytest.mark.claim(PAGE, "`<projects>` is the project id for a token of one project, `*` for a token of all projects, and `[]` for a token of two or more projects")  # fmt: skip
+@pytest.mark.parametrize("kind", ["backend", "frontend"])
+def test_token_anatomy__every_shape_of_projects(
+    unleash: Sandbox, second_project: str, kind: str
+) -> None:
+    shapes = {("default",): "default", (second_project,): second_project, ("*",): "*",
+              ("default", second_project): "[]"}  # fmt: skip
+    for projects, shape in shapes.items():
+        made = call(unleash, "POST", TOKENS, unleash.admin_token, json={
+            "tokenName": f"{RUN}-shape", "type": kind, "projects": list(projects)}).json()  # fmt: skip
+        call(unleash, "DELETE", f"{TOKENS}/{made['secret']}", unleash.admin_token)
+        assert re.fullmatch(rf"{re.escape(shape)}:development\.[0-9a-f]{{56}}", made["secret"])
