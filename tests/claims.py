@@ -25,12 +25,45 @@ BEHAVIOUR = re.compile(
     r"|\brefresh|\bcache|\bkeeps?\b|\bstill\b|\bworks?\b|\bevaluat|\bserves?\b|\bsends?\b",
     re.I,
 )
-# Sentences that look like statements about the server but are not, or that no test can reach.
-EXEMPT: dict[str, dict[str, str]] = {}
+# Sentences that look like statements about the server but are not (by their first words), with
+# the reason. A sentence about the server that no test can reach would be listed here too.
+NAVIGATION = "says where to read on: the link itself is checked by the strict build"
+EXEMPT: dict[str, dict[str, str]] = {
+    "index.md": {
+        "Everything you need to create": "describes the site, not the server",
+        "[Get started](get-started.md):": NAVIGATION,
+        "[API tokens and client keys]": NAVIGATION,
+        "[Troubleshooting 401 and 403]": NAVIGATION,
+    },
+    "get-started.md": {
+        "**Your own server**": "a choice for the reader; make test-foreign runs the whole suite "
+        "against a server that the run did not start",
+    },
+    "how-to/how-to-create-api-tokens.md": {
+        "The reference has [every kind of secret]": NAVIGATION,
+        "Keep tokens out of your code": "advice to the reader, not a statement about the server",
+    },
+    "reference/api-tokens-and-client-keys.md": {
+        "This page lists the kinds": "describes the page",
+        "These are the fields you set": "introduces the table after it, whose rows are quoted",
+        "Ask the server for a token and look": "introduces the sample after it, which runs "
+        "(tests/test_docs.py) and prints what the page shows",
+        "A script sends a secret instead of logging in.": "introduces the table after it, "
+        "whose rows are quoted",
+    },
+    "reference/sdks-and-tokens.md": {
+        "The causes are listed in": NAVIGATION,
+    },
+}
 
 
 def normalize(text: str) -> str:
     return " ".join(text.split())
+
+
+def _bare(text: str) -> str:
+    """Text without table bars, for matching a quoted table row with the row's sentence."""
+    return normalize(text.replace("|", " "))
 
 
 def _prose(page: str) -> list[str]:
@@ -69,7 +102,8 @@ class PageClaims:
     quotes: set[str] = field(default_factory=set)
 
     def quoted(self, sentence: str) -> bool:
-        return any(q in sentence or sentence in q for q in self.quotes)
+        bare = _bare(sentence)
+        return any(q in bare or bare in q for q in map(_bare, self.quotes))
 
     def unquoted(self) -> list[str]:
         """Sentences about the server that no test quotes and EXEMPT does not explain."""
@@ -102,9 +136,13 @@ def report(items: list[pytest.Item]) -> list[str]:
         claims = pages.get(page, PageClaims(page))
         about = [s for s in sentences(page) if about_the_server(s)]
         unquoted = claims.unquoted()
-        lines.append(f"{page}: {len(about)} sentences about the server, "
-                     f"{len(about) - len(unquoted)} quoted by claim tests, {len(unquoted)} not")  # fmt: skip
-        lines += [f"    not quoted: {sentence}" for sentence in unquoted]
+        exempt = {s: why for s in about for start, why in EXEMPT.get(page, {}).items()
+                  if s.startswith(start) and not claims.quoted(s)}  # fmt: skip
+        quoted = len(about) - len(unquoted) - len(exempt)
+        lines.append(f"{page}: {len(about)} sentences about the server, {quoted} quoted by claim "
+                     f"tests, {len(exempt)} not about it (reasons below), {len(unquoted)} unquoted")  # fmt: skip
+        lines += [f"    not about the server: {s[:60]}... ({why})" for s, why in exempt.items()]
+        lines += [f"    UNQUOTED: {sentence}" for sentence in unquoted]
     return lines
 
 

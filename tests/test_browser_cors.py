@@ -77,6 +77,7 @@ def sample_with(
     return run
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`')  # fmt: skip
 def test_browser_sample(
     sample_with: Callable[[list[str]], tuple[str, list[str]]], sample_origin: str
 ) -> None:
@@ -85,6 +86,9 @@ def test_browser_sample(
     assert text == "docs-demo enabled: true"
 
 
+@pytest.mark.claim("troubleshooting.md", "**The browser's origin**: if a front-end SDK works from `curl` but not from your page, the page's origin is not allowed.")  # fmt: skip
+@pytest.mark.claim("reference/front-end-api.md", 'A browser only lets a page read an answer from another origin if the answer allows that origin with an `Access-Control-Allow-Origin` header.', 'but the browser will not hand them to the page: the SDK reports a failed request.')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'The page must be served from an origin the server [allows](front-end-api.md#cors); from any other, the browser blocks the answer and the page says that Unleash could not be read.')  # fmt: skip
 def test_cors__browser_blocks_an_origin_that_is_not_allowed(
     sample_with: Callable[[list[str]], tuple[str, list[str]]],
 ) -> None:
@@ -95,6 +99,7 @@ def test_cors__browser_blocks_an_origin_that_is_not_allowed(
     ), console
 
 
+@pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', 'the CORS origins page speaks of up to two minutes')  # fmt: skip
 def test_cors__origins_set_in_the_admin_ui(
     unleash: Sandbox, admin_ui: Page, origins: Callable[[list[str]], int]
 ) -> None:

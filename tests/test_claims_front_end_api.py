@@ -17,6 +17,8 @@ from unleash_sandbox import Sandbox
 FRONTEND = "/api/frontend"
 FEATURES = "/api/admin/projects/default/features"
 
+PAGE = "reference/front-end-api.md"
+
 
 def toggles(unleash: Sandbox, query: str = "", **kwargs: Any) -> dict[str, dict[str, Any]]:
     method = "POST" if "json" in kwargs else "GET"
@@ -60,11 +62,14 @@ REGION_EU = {
 }
 
 
+@pytest.mark.claim(PAGE, 'A backend or admin token gets `403`')  # fmt: skip
 def test_front_end_tokens__other_tokens_are_refused(unleash: Sandbox) -> None:
     for token in (unleash.backend_token, unleash.admin_token):
         assert call(unleash, "GET", FRONTEND, token).status_code == 403
 
 
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'it reads, through the [front-end API](front-end-api.md), only the flags that are on for one environment, already evaluated for the context you send.')  # fmt: skip
+@pytest.mark.claim(PAGE, "The answer lists the flags that are **on** for the token's environment and the context you send, with the variant of each; flags that are off are left out:", "The answer's `toggles` list has an entry for each flag that is on")  # fmt: skip
 def test_front_end_tokens__only_flags_that_are_on(
     unleash: Sandbox, make_flag: Callable[..., str]
 ) -> None:
@@ -79,6 +84,7 @@ def test_front_end_tokens__only_flags_that_are_on(
     assert found[on]["enabled"] is True and off not in found
 
 
+@pytest.mark.claim(PAGE, 'The server evaluates each flag for the *context*', 'Send it as query parameters of a `GET`:', 'the standard fields by name: `?userId=42&sessionId=abc`;', 'custom properties as `properties[region]=eu`, or simply as `region=eu`.', 'Or `POST` the same to `/api/frontend` with a JSON body whose context is wrapped in `"context"`', 'A flag whose strategy has a constraint, say *userId is 42*, is then listed for user `42` and left out for everybody else.')  # fmt: skip
 def test_passing_context__user_id_and_custom_properties(
     unleash: Sandbox, make_flag: Callable[..., str]
 ) -> None:
@@ -101,6 +107,7 @@ def test_passing_context__user_id_and_custom_properties(
     assert user_flag in toggles(unleash, "?userId=42&sessionId=abc")  # standard fields by name
 
 
+@pytest.mark.claim(PAGE, 'On the server side, a change to a flag reaches the front-end API within a few seconds.')  # fmt: skip
 def test_refresh_behaviour__a_change_arrives_within_seconds(
     unleash: Sandbox, make_flag: Callable[..., str]
 ) -> None:
@@ -122,6 +129,7 @@ def allow_origin_header(unleash: Sandbox, origin: str) -> tuple[int, str | None]
     return answer.status_code, answer.headers.get("Access-Control-Allow-Origin")
 
 
+@pytest.mark.claim(PAGE, 'By default every origin is allowed: the answer carries `Access-Control-Allow-Origin: *`.')  # fmt: skip
 def test_cors__every_origin_by_default(unleash: Sandbox) -> None:
     if unleash.mode == "existing":
         pytest.skip(
@@ -131,6 +139,8 @@ def test_cors__every_origin_by_default(unleash: Sandbox) -> None:
     assert allow_origin_header(unleash, "http://any.example") == (200, "*")
 
 
+@pytest.mark.claim("troubleshooting.md", 'The server still answers `200`, without an `Access-Control-Allow-Origin` header, and the browser blocks the answer')  # fmt: skip
+@pytest.mark.claim(PAGE, 'Once you set a list, an allowed origin gets its own origin back in the header, and any other origin gets **no** such header.', 'The server still answers `200` with the flags')  # fmt: skip
 def test_cors__allowed_origin_echoed_other_origin_gets_no_header(
     unleash: Sandbox, origins: Callable[[list[str]], int]
 ) -> None:
@@ -139,6 +149,7 @@ def test_cors__allowed_origin_echoed_other_origin_gets_no_header(
     assert allow_origin_header(unleash, "http://other.example") == (200, None)
 
 
+@pytest.mark.claim(PAGE, 'The answer to a preflight (`OPTIONS`) request carries `Access-Control-Max-Age: 86400`, so a browser may reuse it for a day.')  # fmt: skip
 def test_cors__preflight_may_be_cached_for_a_day(unleash: Sandbox) -> None:
     answer = call(unleash, "OPTIONS", FRONTEND, headers={
         "Origin": "http://any.example", "Access-Control-Request-Method": "GET",
@@ -146,6 +157,7 @@ def test_cors__preflight_may_be_cached_for_a_day(unleash: Sandbox) -> None:
     assert answer.headers.get("Access-Control-Max-Age") == "86400"
 
 
+@pytest.mark.claim(PAGE, 'The front-end API does not use a new list at once', "Reading the admin UI's configuration reloads it straight away, so opening the admin UI, or calling `GET /api/admin/ui-config`, applies a new list at once.", '**With the Admin API**: post the whole list; the server answers `204 No Content`.')  # fmt: skip
 def test_cors__new_list_waits_for_a_reload(
     unleash: Sandbox, origins: Callable[[list[str]], int]
 ) -> None:
@@ -164,6 +176,7 @@ def test_cors__new_list_waits_for_a_reload(
     assert allow_origin_header(unleash, "http://second.example") == (200, "http://second.example")
 
 
+@pytest.mark.claim(PAGE, 'It answers one question, *which flags are on for this user?*, and nothing more.', "A server-side SDK downloads every flag's full configuration and evaluates it locally", 'The front-end API evaluates the flags on the server instead and returns only the result.')  # fmt: skip
 def test_when__server_sdks_get_configuration_front_end_gets_results(
     unleash: Sandbox, demo_flag: str
 ) -> None:
@@ -172,3 +185,19 @@ def test_when__server_sdks_get_configuration_front_end_gets_results(
     assert configuration["strategies"]  # the rules themselves ...
     result = toggles(unleash)[demo_flag]
     assert set(result) == {"name", "enabled", "variant", "impressionData"}  # ... versus the outcome
+
+
+REFERENCE = "reference/api-tokens-and-client-keys.md"
+ELSEWHERE = [
+    "/api/client/features",  # flag configurations
+    "/api/admin/projects/default/features",
+    "/api/admin/projects/default/features/docs-demo/environments/development/strategies",
+    "/api/admin/api-tokens",  # other tokens
+]
+
+
+@pytest.mark.claim(PAGE, "a front-end token is refused everywhere else.")
+@pytest.mark.claim(REFERENCE, "It cannot read flag configurations, strategies or other tokens")
+def test_front_end_tokens__refused_everywhere_else(unleash: Sandbox, demo_flag: str) -> None:
+    for path in ELSEWHERE:
+        assert call(unleash, "GET", path, unleash.frontend_token).status_code == 403, path

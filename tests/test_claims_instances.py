@@ -42,6 +42,7 @@ def at(url: str, method: str, path: str, token: str | None, **kwargs: object) ->
     return call(Sandbox(url, "", "", "", "instance"), method, path, token, **kwargs).status_code
 
 
+@pytest.mark.claim(PAGE, 'Tokens given to the server at start-up ([below](#init-tokens)) keep the secret they were given, which need not have a random part of this shape.')  # fmt: skip
 @pytest.mark.claim(PAGE, "stores the secret exactly as given", "reads the token's project and environment from the secret (`*` for all)")  # fmt: skip
 def test_init_tokens__stored_as_given_scope_read_from_the_secret(unleash: Sandbox) -> None:
     if unleash.mode == "existing":
@@ -65,6 +66,7 @@ def test_init_tokens__only_on_a_server_without_tokens(
         assert at(url, "GET", TOKENS, LATER) == 401  # the one added later does not
 
 
+@pytest.mark.claim(PAGE, 'A self-hosted server can be given its first tokens in its environment, so that scripts and SDKs work from its very first start.')  # fmt: skip
 @pytest.mark.claim(PAGE, "Each variable holds one or more secrets, separated by commas", "`INIT_CLIENT_API_TOKENS` is its old name, read when `INIT_BACKEND_API_TOKENS` is not set")  # fmt: skip
 def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
     """A new server: the front-end variable holds two secrets, the backend one only the old name."""
@@ -111,6 +113,7 @@ def second_project(database: str) -> str:
     return "second"
 
 
+@pytest.mark.claim(PAGE, 'you can tell the environment of a token without asking the server, and its project unless it has several (`[]`)')  # fmt: skip
 @pytest.mark.claim(PAGE, "`<projects>` is the project id for a token of one project, `*` for a token of all projects, and `[]` for a token of two or more projects")  # fmt: skip
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_token_anatomy__every_shape_of_projects(

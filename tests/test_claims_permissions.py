@@ -57,6 +57,8 @@ def made(unleash: Sandbox) -> Iterator[list[str]]:
     "An **admin token** can do all of it.",
     "token** can neither list nor create tokens (`403`).",
 )
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "You need an admin token (or an admin's personal access token) in `UNLEASH_ADMIN_TOKEN`")  # fmt: skip
+@pytest.mark.claim(PAGE, 'Every kind of secret, as the tests ask the server:')  # fmt: skip
 def test_permissions__every_kind_of_secret(
     unleash: Sandbox, secrets: dict[str, str], made: list[str]
 ) -> None:

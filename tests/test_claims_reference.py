@@ -37,6 +37,7 @@ def listed(unleash: Sandbox, secret: str, **auth: Any) -> dict[str, Any] | None:
 # --- Token types ---------------------------------------------------------------------------------
 
 
+@pytest.mark.claim(PAGE, 'The Admin API still lists such tokens with `"type": "client"`.')  # fmt: skip
 def test_token_types__backend_tokens_are_listed_as_client(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:
@@ -45,17 +46,21 @@ def test_token_types__backend_tokens_are_listed_as_client(
     assert listed(unleash, token["secret"])["type"] == "client"  # ... the list says client
 
 
+@pytest.mark.claim(PAGE, '`backend` (also written `client`) or `frontend`, in any letter case.', '(`"type": "backend"` or `"client"`)', '(`"type": "frontend"`)')  # fmt: skip
 @pytest.mark.parametrize("spelling", ["client", "backend", "Backend", "FRONTEND"])
 def test_token_types__type_accepted_in_any_case(make_token: MakeToken, spelling: str) -> None:
     assert make_token(type=spelling, environment="development")["type"] == spelling.lower()
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'the Admin API refuses `"type": "admin"` (`400`).')  # fmt: skip
+@pytest.mark.claim(PAGE, 'the form and the Admin API refuse this type')  # fmt: skip
 @pytest.mark.parametrize("spelling", ["admin", "ADMIN"])
 def test_token_types__admin_type_is_refused(unleash: Sandbox, spelling: str) -> None:
     body = {"tokenName": f"{RUN}-admin", "type": spelling, "environment": "*", "projects": ["*"]}
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
+@pytest.mark.claim(PAGE, "the Admin API, with that person's permissions", 'its owner, through `POST /api/admin/user/tokens`')  # fmt: skip
 def test_token_types__personal_access_token_acts_as_its_owner(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -63,6 +68,7 @@ def test_token_types__personal_access_token_acts_as_its_owner(
     assert call(unleash, "GET", TOKENS, secret).status_code == 200
 
 
+@pytest.mark.claim(PAGE, "the Admin API, with that person's permissions")  # fmt: skip
 def test_token_types__personal_access_token_has_its_owners_permissions(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -71,6 +77,11 @@ def test_token_types__personal_access_token_has_its_owners_permissions(
     assert call(unleash, "GET", "/api/admin/projects", secret).status_code == 200  # but may read
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'A backend token opens the client API that server-side SDKs read:')  # fmt: skip
+@pytest.mark.claim("troubleshooting.md", '**The token type**: a backend token for server-side SDKs, a front-end token for browsers and apps, an admin token or personal access token for the Admin API.')  # fmt: skip
+@pytest.mark.claim(PAGE, "Every request to Unleash's APIs carries a secret in its `Authorization` header.")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead, and neither opens the other's API: the server answers `403`")  # fmt: skip
+@pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'This is what each kind of secret gets, as the tests ask the server:', '| backend token |', '| front-end token |', '| admin token |', '| personal access token (of an admin) |', '| none |')  # fmt: skip
 def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
     """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
     secrets = {
@@ -93,6 +104,8 @@ def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as:
                 assert message(answer) == WRONG_TYPE
 
 
+@pytest.mark.claim("troubleshooting.md", 'A flag that is on in `development` reads as off through a `production` token, without any error')  # fmt: skip
+@pytest.mark.claim(PAGE, 'The server reads a token for one environment: a backend token for `production` gets a flag that is on only in `development` as `"enabled": false`.', 'The one environment whose flag settings the token reads')  # fmt: skip
 def test_token_types__a_token_reads_one_environment(
     unleash: Sandbox, demo_flag: str, make_token: MakeToken
 ) -> None:
@@ -114,23 +127,27 @@ def test_token_types__a_token_reads_one_environment(
 # --- The token's data ----------------------------------------------------------------------------
 
 
+@pytest.mark.claim(PAGE, '| `tokenName` | Token name | yes |', '| `type` | What do you want to connect? | yes |')  # fmt: skip
 def test_token_data__name_and_type_are_required(unleash: Sandbox) -> None:
     for body in ({"type": "backend"}, {"tokenName": f"{RUN}-x"}):
         assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
+@pytest.mark.claim(PAGE, 'Names need not be unique.')  # fmt: skip
 def test_token_data__names_need_not_be_unique(make_token: MakeToken) -> None:
     first = make_token(name="same", type="backend")
     second = make_token(name="same", type="backend")
     assert first["tokenName"] == second["tokenName"] and first["secret"] != second["secret"]
 
 
+@pytest.mark.claim(PAGE, '`["*"]` for all current and future projects (the default)', '`development` when left out.', 'Left out, the token never expires (`null`).')  # fmt: skip
 def test_token_data__defaults(make_token: MakeToken) -> None:
     token = make_token(type="backend")
     assert (token["projects"], token["environment"]) == (["*"], "development")
     assert token.get("expiresAt") is None
 
 
+@pytest.mark.claim(PAGE, 'An empty list or an unknown project is refused (`400`).')  # fmt: skip
 @pytest.mark.parametrize("projects", [[], ["no-such-project"]])
 def test_token_data__projects_empty_or_unknown_refused(
     unleash: Sandbox, projects: list[str]
@@ -139,12 +156,14 @@ def test_token_data__projects_empty_or_unknown_refused(
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
+@pytest.mark.claim(PAGE, 'Backend and front-end tokens cannot be for all environments (`*`).')  # fmt: skip
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_token_data__no_token_for_all_environments(unleash: Sandbox, kind: str) -> None:
     body = {"tokenName": f"{RUN}-env", "type": kind, "environment": "*"}
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
+@pytest.mark.claim(PAGE, 'The Admin API ignores a singular `project` field without an error: a token created with `"project": "default"` gets access to **all** projects.', 'Always send `projects`, a list.')  # fmt: skip
 def test_token_data__singular_project_is_ignored(make_token: MakeToken) -> None:
     token = make_token(type="backend", environment="development", project="default")
     assert token["projects"] == ["*"]
@@ -153,6 +172,7 @@ def test_token_data__singular_project_is_ignored(make_token: MakeToken) -> None:
 # --- Token anatomy -------------------------------------------------------------------------------
 
 
+@pytest.mark.claim(PAGE, "A backend or front-end token's secret has three parts: `<projects>:<environment>.<random>`.", '`<environment>` is the environment the token is for.', '`<random>` is 56 lowercase hexadecimal characters.')  # fmt: skip
 @pytest.mark.parametrize(("projects", "scope"), [(["default"], "default"), (["*"], "*")])
 def test_token_anatomy__backend_and_front_end(
     make_token: MakeToken, projects: list[str], scope: str
@@ -163,6 +183,7 @@ def test_token_anatomy__backend_and_front_end(
         assert parts and (parts["projects"], parts["environment"]) == (scope, "production"), secret
 
 
+@pytest.mark.claim(PAGE, 'A personal access token starts with `user:`, followed by the same kind of random part.')  # fmt: skip
 def test_token_anatomy__personal_access_token(unleash: Sandbox, login_as: LoginAs) -> None:
     assert re.fullmatch(r"user:[0-9a-f]{56}", personal_access_token(unleash, login_as("Admin")))
 
@@ -170,12 +191,15 @@ def test_token_anatomy__personal_access_token(unleash: Sandbox, login_as: LoginA
 # --- Who can see and create tokens ---------------------------------------------------------------
 
 
+@pytest.mark.claim(PAGE, '| Admin | all, with secrets | yes |')  # fmt: skip
 def test_permissions__admin_lists_all_tokens_with_secrets(unleash: Sandbox) -> None:
     tokens = call(unleash, "GET", TOKENS, unleash.admin_token).json()["tokens"]
     assert {"admin", "client", "frontend"} <= {t["type"] for t in tokens}
     assert unleash.admin_token in {t["secret"] for t in tokens}  # secrets in full, admin ones too
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", '**Admins** (users with the root role *Admin*) can create backend and front-end tokens for any project, and see and delete every token.')  # fmt: skip
+@pytest.mark.claim(PAGE, '| Admin | all, with secrets | yes |')  # fmt: skip
 def test_permissions__admin_user_creates_sees_and_deletes(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -191,6 +215,8 @@ def test_permissions__admin_user_creates_sees_and_deletes(
         assert listed(unleash, secret) is None
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'yet they can list the backend and front-end tokens there, **secrets included**.')  # fmt: skip
+@pytest.mark.claim(PAGE, '| Editor | backend and front-end tokens, with secrets | no (`403`) |')  # fmt: skip
 def test_permissions__editor_lists_backend_and_front_end_with_secrets(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -201,6 +227,8 @@ def test_permissions__editor_lists_backend_and_front_end_with_secrets(
     assert unleash.backend_token in {t["secret"] for t in tokens}
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", '**Editors** cannot create tokens on the *API access* page (the server answers `403`)', '**Viewers** can neither see nor create tokens (`403`).')  # fmt: skip
+@pytest.mark.claim(PAGE, '| Editor | backend and front-end tokens, with secrets | no (`403`) |', '| Viewer | no (`403`) | no (`403`) |')  # fmt: skip
 @pytest.mark.parametrize("role", ["Editor", "Viewer"])
 def test_permissions__cannot_create_on_api_access(
     unleash: Sandbox, login_as: LoginAs, role: str
@@ -209,10 +237,13 @@ def test_permissions__cannot_create_on_api_access(
     assert call(unleash, "POST", TOKENS, session=login_as(role), json=body).status_code == 403
 
 
+@pytest.mark.claim(PAGE, '| Viewer | no (`403`) | no (`403`) |')  # fmt: skip
 def test_permissions__viewer_cannot_list(unleash: Sandbox, login_as: LoginAs) -> None:
     assert call(unleash, "GET", TOKENS, session=login_as("Viewer")).status_code == 403
 
 
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "They can create tokens for a single project through that project's API tokens.")  # fmt: skip
+@pytest.mark.claim(PAGE, 'An Editor can create and delete tokens for a single project through `/api/admin/projects/<project>/api-tokens`.')  # fmt: skip
 def test_permissions__editor_creates_and_deletes_project_tokens(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -231,6 +262,7 @@ def test_permissions__editor_creates_and_deletes_project_tokens(
 # --- Expiry --------------------------------------------------------------------------------------
 
 
+@pytest.mark.claim(PAGE, 'A token with an `expiresAt` in the past is still created (`201`), and cannot be used at all.', 'Once a token has expired, the client and front-end APIs answer `401`, as for a token they do not know.', 'When the token stops working, as an ISO 8601 time.')  # fmt: skip
 def test_expiry__past_expiry_is_accepted_and_unusable(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:
@@ -241,6 +273,7 @@ def test_expiry__past_expiry_is_accepted_and_unusable(
     assert call(unleash, "GET", "/api/frontend", frontend["secret"]).status_code == 401
 
 
+@pytest.mark.claim(PAGE, 'The expiry of an existing token can be changed with `PUT /api/admin/api-tokens/<secret>` and a body `{"expiresAt": "..."}`; the server answers `200`.')  # fmt: skip
 def test_expiry__expiry_can_be_changed(unleash: Sandbox, make_token: MakeToken) -> None:
     secret = make_token(type="backend")["secret"]
     later = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
@@ -259,6 +292,8 @@ def test_expiry__expiry_can_be_changed(unleash: Sandbox, make_token: MakeToken) 
 # --- Revoking a token ----------------------------------------------------------------------------
 
 
+@pytest.mark.claim("troubleshooting.md", '**A deleted token** keeps working for up to a minute, then gets the *unknown token* answer.')  # fmt: skip
+@pytest.mark.claim(PAGE, '`DELETE /api/admin/api-tokens/<secret>` (answer: `200`).', 'A deleted one does not stop at once:', 'A deleted token keeps working for up to a minute', 'The server keeps the tokens it has seen in memory and refreshes that cache once a minute, so a deleted token can still be accepted for up to about 60 seconds.', 'If a token has leaked, delete it and expect the old secret to work until that refresh.')  # fmt: skip
 @pytest.mark.lagging
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_revoking__deleted_token_works_for_up_to_a_minute(

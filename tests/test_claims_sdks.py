@@ -18,11 +18,14 @@ from unleash_sandbox import native
 
 WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"
 
+PAGE = "reference/sdks-and-tokens.md"
+
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.claim(PAGE, 'With a wrong token, the server answers `401` and the SDK logs it, but:', 'with no copy yet, every flag reads as off;')  # fmt: skip
 def test_wrong_token__python_without_a_copy_reads_nothing(
     demo_flag: str, reader_env: dict[str, str]
 ) -> None:
@@ -33,6 +36,8 @@ def test_wrong_token__python_without_a_copy_reads_nothing(
     assert "401" in result.stderr  # the SDK's log names the server's answer
 
 
+@pytest.mark.claim("troubleshooting.md", '**A cached copy** can hide all of the above in server SDKs')  # fmt: skip
+@pytest.mark.claim(PAGE, 'The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`)', 'with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.')  # fmt: skip
 def test_wrong_token__python_serves_its_old_copy(
     demo_flag: str, reader_env: dict[str, str]
 ) -> None:
@@ -57,6 +62,7 @@ setTimeout(() => unleash.destroy(), 2000);
 """
 
 
+@pytest.mark.claim(PAGE, "the Node SDK in a backup file in the system's temp folder.", 'with a copy from an earlier run, the SDK **still serves the old flags**')  # fmt: skip
 def test_wrong_token__node_serves_its_old_copy(
     demo_flag: str, reader_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -71,6 +77,7 @@ def test_wrong_token__node_serves_its_old_copy(
     assert stale.stdout.strip() == "docs-demo enabled: true"
 
 
+@pytest.mark.claim(PAGE, '`startUnleash` resolves once the first flags have arrived, and rejects (the script exits with an error) when the server refuses the token.')  # fmt: skip
 def test_node__start_unleash_rejects_a_refused_token(
     demo_flag: str, reader_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -78,11 +85,13 @@ def test_node__start_unleash_rejects_a_refused_token(
         run_node("sdk_node.mjs", {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}, tmp_path)
 
 
+@pytest.mark.claim(PAGE, 'run it with Node 20 or newer')  # fmt: skip
 def test_node__needs_node_20_or_newer() -> None:
     package = native.install() / "node_modules" / "unleash-client" / "package.json"
     assert json.loads(package.read_text())["engines"]["node"] == ">=20"
 
 
+@pytest.mark.claim("reference/front-end-api.md", 'Front-end SDKs ask the API again at an interval (the `refreshInterval` option of the browser SDK)')  # fmt: skip
 def test_refresh_behaviour__browser_sdk_has_a_refresh_interval_option() -> None:
     """The front-end API page names the browser SDK's `refreshInterval` option."""
     types = (

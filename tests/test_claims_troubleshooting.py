@@ -63,7 +63,22 @@ def send(
     raise AssertionError(f"the page has a case this test does not know: {case!r}")
 
 
-@pytest.mark.parametrize("case", ROWS)
+PAGE = "troubleshooting.md"
+
+
+@pytest.mark.claim(
+    PAGE,
+    "Unleash answers `401 Unauthorized` when it does not know who is asking, and `403 Forbidden` "
+    "when it knows but the secret may not do what was asked.",
+    "The message in the JSON answer tells the cases apart.",
+    "Each row below is a request the tests send to the live server, with the status and the "
+    "message it gets.",
+)
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, marks=pytest.mark.claim(PAGE, f"| {case} |")) for case in ROWS],
+)
+@pytest.mark.claim(PAGE, 'A secret copied with a character missing is an unknown token to the server: the *unknown or mistyped token* row.')  # fmt: skip
 def test_troubleshooting_table(
     case: str,
     unleash: Sandbox,

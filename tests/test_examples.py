@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import requests
 
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
@@ -17,6 +18,8 @@ from unleash_api import delete_token
 from unleash_sandbox import Sandbox
 
 
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'Made by the server: the value to send in the `Authorization` header.')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'The server answers `201 Created` with the new token (your secret and time differ):', "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
 def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:
     out = run_sample([PYTHON, str(EXAMPLES / "create_backend_token.py")], sample_env)
     summary, secret = out.splitlines()
@@ -33,15 +36,19 @@ def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> N
         delete_token(unleash, secret)
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is; the SDK sends it in the `Authorization` header.", "The SDK's `READY` event says the flags have arrived")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'An SDK takes the token as an option and sends the header for you')  # fmt: skip
 def test_sdk_python(demo_flag: str, reader_env: dict[str, str]) -> None:
     out = run_sample([PYTHON, str(EXAMPLES / "sdk_python.py")], reader_env)
     assert out.strip() == "docs-demo enabled: True"
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is")  # fmt: skip
 def test_sdk_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
     assert run_node("sdk_node.mjs", reader_env, tmp_path).strip() == "docs-demo enabled: true"
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'The same client runs in Node too')  # fmt: skip
 def test_frontend_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
     out = run_node("frontend_node.mjs", reader_env, tmp_path)
     assert out.strip() == "docs-demo enabled: true"

@@ -90,6 +90,7 @@ def test_stops_everything_after_use(scratch: Path) -> None:
     assert leftovers(scratch) == []
 
 
+@pytest.mark.claim("get-started.md", 'and stops both on Ctrl-C.')  # fmt: skip
 def test_ctrl_c_stops_everything(scratch: Path) -> None:
     proc = subprocess.Popen(
         [PYTHON, "-m", "unleash_sandbox", "up"],

@@ -31,6 +31,7 @@ def flag_name(unleash: Sandbox) -> Iterator[str]:
     call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)  # ... and delete
 
 
+@pytest.mark.claim("get-started.md", '**In the admin UI** instead: in the main menu, open **Projects**, then the project **Default**, and select **New feature flag**.', 'Fill in **Feature flag name** with `docs-demo`, keep the type **Release**, and select **Create feature flag**.', 'A flag switched on without a strategy of its own gets one that lets everybody in (a gradual rollout at 100 %).')  # fmt: skip
 def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: str) -> None:
     (projects, default, new_flag, name_label, release, create,
      environment) = re.findall(r"\*\*(.+?)\*\*", PARAGRAPH)[1:]  # fmt: skip
@@ -66,3 +67,5 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
     states = {e["name"]: (e["enabled"], [s["name"] for s in e["strategies"]])
               for e in made["environments"]}  # fmt: skip
     assert states == {"development": (True, ["flexibleRollout"]), "production": (False, [])}
+    strategy = next(e for e in made["environments"] if e["name"] == "development")["strategies"][0]
+    assert strategy["parameters"]["rollout"] == "100"  # "lets everybody in (... at 100 %)"

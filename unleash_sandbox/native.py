@@ -64,7 +64,7 @@ def install() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     print(
         f"Installing Node {pins.node_version()}, Unleash {pins.unleash_version()}, the SDKs and "
-        f"the admin UI's fonts from npm into {target} (about 560 MB, once)...",
+        f"the admin UI's fonts from npm into {target} (about 700 MB, once)...",
         file=sys.stderr,
         flush=True,
     )
