@@ -303,3 +303,14 @@ def test_revoking__deleted_token_works_for_up_to_a_minute(
     lag = revocation_lags[kind].result(timeout=120)
     print(f"deleted {kind} token refused after {lag:.1f} s")
     assert lag <= 75
+
+
+@pytest.mark.claim(PAGE, "A new expiry takes effect like a deletion: a token whose expiry is moved into the past can still be accepted until the server next refreshes its token cache, for up to about a minute (see below).")  # fmt: skip
+@pytest.mark.lagging
+def test_expiry__a_new_expiry_takes_effect_within_a_minute(
+    revocation_lags: dict[str, Future[float]],
+) -> None:
+    """PUT answers 200 (checked in the fixture); the token is refused within about a minute."""
+    lag = revocation_lags["expired"].result(timeout=120)
+    print(f"a token whose expiry was moved into the past was refused after {lag:.1f} s")
+    assert lag <= 75

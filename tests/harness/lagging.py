@@ -24,11 +24,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
-    """Delete a backend and a front-end token now; futures of seconds until each is refused."""
-    endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend"}
+    """Delete a backend and a front-end token now, and give a third one an expiry in the past;
+    futures of seconds until each is refused ("backend", "frontend", "expired")."""
+    endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
+                 "expired": "/api/client/features"}  # fmt: skip
     secrets: dict[str, str] = {}
     for kind, path in endpoints.items():
-        made = create_token(unleash, name=f"revoke-{kind}", type=kind, environment="development")
+        made = create_token(unleash, name=f"revoke-{kind}",
+                            type="frontend" if kind == "frontend" else "backend")  # fmt: skip
         secrets[kind] = made["secret"]
         assert call(unleash, "GET", path, secrets[kind]).status_code == 200
 
@@ -36,22 +39,28 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
 
     def lag(kind: str) -> float:
         path, secret = endpoints[kind], secrets[kind]
-        deleted = call(unleash, "DELETE", f"/api/admin/api-tokens/{secret}", unleash.admin_token)
-        assert deleted.status_code == 200
+        token = f"/api/admin/api-tokens/{secret}"
+        if kind == "expired":
+            past = {"expiresAt": "2020-01-01T00:00:00Z"}
+            changed = call(unleash, "PUT", token, unleash.admin_token, json=past)
+        else:
+            changed = call(unleash, "DELETE", token, unleash.admin_token)
+        assert changed.status_code == 200
         began = time.monotonic()
         while time.monotonic() - began < 90 and not stop.is_set():
             if call(unleash, "GET", path, secret).status_code == 401:
                 return time.monotonic() - began
             stop.wait(0.5)
         seconds = time.monotonic() - began
-        raise AssertionError(f"the deleted {kind} token was still accepted after {seconds:.0f} s")
+        raise AssertionError(f"the {kind} token was still accepted after {seconds:.0f} s")
 
-    pool = ThreadPoolExecutor(max_workers=2)
+    pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
         yield {kind: pool.submit(lag, kind) for kind in endpoints}
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        call(unleash, "DELETE", f"/api/admin/api-tokens/{secrets['expired']}", unleash.admin_token)
 
 
 @pytest.fixture(scope="session", autouse=True)
