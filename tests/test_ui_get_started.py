@@ -48,7 +48,10 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
         except Exception:
             if attempt == 2:
                 raise
-    page.get_by_role("button", name=new_flag, exact=True).click()
+    button = page.get_by_role("button", name=new_flag, exact=True)
+    expect(button).to_be_enabled()  # drawn first as a disabled placeholder while the page loads
+    page.wait_for_load_state("networkidle")
+    button.click()
     dialog = page.get_by_role("dialog")
     field = dialog.get_by_label(name_label)  # case-insensitive: the UI capitalizes it with CSS
     label = dialog.locator(f"label[for='{field.get_attribute('id')}']")
