@@ -20,15 +20,10 @@ from harness.samples import PYTHON
 from harness.scratch import assert_nothing_left, listening, own_sandbox_env
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox
-from unleash_sandbox._util import free_port, healthy
+from unleash_sandbox._util import default_sigint, free_port, healthy
 
 pytestmark = pytest.mark.timeout(180)
 TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server
-
-
-def default_sigint() -> None:
-    """In the child: Ctrl-C as in a terminal, even when this run was started with SIGINT ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pytest_run(

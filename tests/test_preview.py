@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ import requests
 
 from blocks import ROOT
 from unleash_api import poll_until
-from unleash_sandbox._util import free_port
+from unleash_sandbox._util import default_sigint, free_port, stop_process
 
 SOURCES = ["docs", "examples", "overrides", "mkdocs.yml", "macros.py", "package.json"]
 
@@ -45,6 +44,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     ) as server:
 
         def serving() -> str | None:
@@ -57,8 +57,7 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
             poll_until("the preview to serve the home page", serving, 60)
             yield copy, url
         finally:
-            server.send_signal(signal.SIGINT)  # as Ctrl-C: mkdocs removes its temp build dir
-            server.wait(timeout=15)
+            stop_process(server, grace_s=15)  # Ctrl-C first: mkdocs removes its temp build dir
 
 
 def page(url: str, path: str) -> str | None:

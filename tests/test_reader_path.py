@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from unittest import mock
@@ -32,7 +31,7 @@ from harness.reader import (
 )
 from pages import nav_pages
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
-from unleash_sandbox._util import free_port
+from unleash_sandbox._util import default_sigint, free_port, stop_process
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
 RUNS = re.compile(r"`(?P<command>(?:python|node) (?P<file>[\w.-]+))`")
@@ -129,7 +128,8 @@ def open_served_page(
         .replace("<front-end token>", reader.env["UNLEASH_FRONTEND_TOKEN"])
     )
     with subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=reader.folder, env=reader.env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:  # fmt: skip
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=default_sigint) as server:  # fmt: skip
         try:
             page = new_context().new_page()
             page.goto(url)
@@ -137,8 +137,7 @@ def open_served_page(
             expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
             return result.inner_text()
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=10)
+            stop_process(server)  # Ctrl-C, as the reader stops it
 
 
 @pytest.mark.claim("index.md", '[Get started](get-started.md) sets them, installs what the samples import and creates the flag they read.')  # fmt: skip

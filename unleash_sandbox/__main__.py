@@ -18,7 +18,7 @@ import threading
 from types import FrameType
 
 from . import SandboxError, native, pins, start
-from ._util import check_port_free
+from ._util import check_port_free, stop_process
 
 
 def _stop_on_sigterm() -> None:
@@ -29,18 +29,6 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGHUP, handler)
     # A shell starts `cmd &` with SIGINT ignored; Ctrl-C / kill -INT must still stop the sandbox.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def stop_child(child: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C for the command (mkdocs serve then removes its temp build dir), then SIGTERM, KILL."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if child.poll() is not None:
-            return
-        child.send_signal(sig)
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def up(port: int | None, command: list[str]) -> int:
@@ -66,7 +54,7 @@ def up(port: int | None, command: list[str]) -> int:
             try:
                 return child.wait()
             except KeyboardInterrupt:
-                stop_child(child)
+                stop_process(child)
                 raise
 
 
