@@ -108,6 +108,7 @@ def test_passing_context__user_id_and_custom_properties(
     assert user_flag in toggles(unleash, "?userId=42&sessionId=abc")  # standard fields by name
 
 
+@pytest.mark.claim("get-started.md", 'The front-end API takes a moment to see a new flag (a few seconds')  # fmt: skip
 @pytest.mark.claim(PAGE, 'On the server side, a change to a flag reaches the front-end API within a few seconds.')  # fmt: skip
 def test_refresh_behaviour__a_change_arrives_within_seconds(
     unleash: Sandbox, make_flag: Callable[..., str]

@@ -140,6 +140,7 @@ def open_served_page(
             stop_process(server)  # Ctrl-C, as the reader stops it
 
 
+@pytest.mark.claim("get-started.md", 'This waits until it serves `docs-demo`, half a minute at most, and then says whether it does:')  # fmt: skip
 @pytest.mark.claim("index.md", '[Get started](get-started.md) sets them, installs what the samples import and creates the flag they read.')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", "Each sample below reads the server's address from `UNLEASH_URL` and its token from an environment variable, and reads the flag `docs-demo`, which is on in `development`.", "Serve the folder from a web server, for example Python's, and keep it running:", 'Then open `http://127.0.0.1:8080/index.html?url=<your Unleash URL>&token=<front-end token>`')  # fmt: skip
 @pytest.mark.claim("get-started.md", 'Every sample on this site runs as it is shown, once you have done what this page says', "The samples read the server's address and the tokens from four variables.", 'For a sandbox, set them as they are', 'Install them into a virtual environment and keep it active while you run the samples:', 'Create it in the project `default` with the Admin API:', 'Now every sample on the site works as shown', 'Any of these gives you an Unleash server and the tokens the samples use:')  # fmt: skip
