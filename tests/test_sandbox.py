@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -114,3 +115,26 @@ def test_ctrl_c_stops_everything(scratch: Path) -> None:
         proc.kill()
     assert_nothing_left(scratch)
     assert not healthy(url)
+
+
+STAND_IN = "import tempfile; tempfile.mkdtemp(); print('made a temp dir', flush=True); input()"
+
+
+def test_sigterm_to_the_terminal_leaves_no_temp_files(scratch: Path) -> None:
+    """`up -- CMD` (as make serve runs mkdocs serve): a SIGTERM to the whole process group (a
+    closed terminal) stops CMD before it can remove its temp files; `up` removes them."""
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "unleash_sandbox", "up", "--", PYTHON, "-c", STAND_IN],
+        cwd=ROOT, env=own_sandbox_env(scratch), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(10)]  # the sandbox's 9, the command's
+        assert lines[-1].strip() == "made a temp dir", "".join(lines)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert_nothing_left(scratch)

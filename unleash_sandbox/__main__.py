@@ -14,11 +14,12 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from types import FrameType
 
 from . import SandboxError, native, pins, start
-from ._util import check_port_free, stop_process
+from ._util import check_port_free, default_sigint, stop_process
 
 
 def _stop_on_sigterm() -> None:
@@ -50,12 +51,16 @@ def up(port: int | None, command: list[str]) -> int:
         if not command:
             threading.Event().wait()  # until Ctrl-C / SIGTERM
             return 0
-        with subprocess.Popen(command, env={**os.environ, **server.env()}) as child:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:
-                stop_process(child)
-                raise
+        # The command's temp files live in a folder removed when it ends, however it ends: a
+        # signal to the whole terminal (SIGTERM, SIGHUP) stops mkdocs serve before it cleans up.
+        with tempfile.TemporaryDirectory(prefix="unleash-serve-") as scratch:
+            env = {**os.environ, **server.env(), "TMPDIR": scratch}
+            with subprocess.Popen(command, env=env, preexec_fn=default_sigint) as child:
+                try:
+                    return child.wait()
+                except KeyboardInterrupt:
+                    stop_process(child)
+                    raise
 
 
 def ports(wanted: list[str], change: str) -> int:
