@@ -8,5 +8,6 @@
 - lagging: waits for server-side caches, started at session start and collected last
 - site: the built site, served on loopback
 - browser: one Chromium, fresh contexts, the logged-in admin UI
+- screenshots: the UI walks' screenshots, taken and compared with the committed ones
 - run: how a session starts and ends (Ctrl-C, the block report)
 """
