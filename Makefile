@@ -41,7 +41,7 @@ soak: install
 	echo "soak: $$pass/$(N) green"; test $$pass -eq $(N)
 
 screenshots: install
-	$(PY) -m pytest -q tests/test_ui_guide.py --update-screenshots
+	$(PY) -m pytest -q tests/test_ui_guide.py tests/test_ui_tokens.py --update-screenshots
 
 lighthouse: install
 	$(PY) scripts/lighthouse.py

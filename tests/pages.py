@@ -40,7 +40,8 @@ def page_tables(page: str) -> list[list[dict[str, str]]]:
 def guide_steps(
     page: str = "how-to/how-to-create-api-tokens.md",
 ) -> dict[str, dict[str, list[str]]]:
-    """What each numbered step of the guide names: its **bold** UI labels and `/path` URLs, in order.
+    """What each section of the guide with an anchor (`{#step-1}`, `{#project-token}`) names: its
+    **bold** UI labels and `/path` URLs, in order.
 
     The UI walk reads the labels from here, so the page and the test name the same things.
     """
@@ -48,7 +49,7 @@ def guide_steps(
     current: dict[str, list[str]] | None = None
     for line in (DOCS / page).read_text().splitlines():
         if line.startswith("## "):
-            anchor = re.search(r"\{#(step-\d+)\}", line)
+            anchor = re.search(r"\{#([\w-]+)\}", line)
             current = steps.setdefault(anchor[1], {"labels": [], "urls": []}) if anchor else None
         elif current is not None:
             current["labels"] += re.findall(r"\*\*(.+?)\*\*", line)

@@ -104,3 +104,21 @@ def open_admin_page(page: Page, admin_settings: str, group: str, item: str) -> L
             if attempt == 2:
                 raise
     return link
+
+
+def open_project(page: Page, projects: str, name: str, project_id: str) -> None:
+    """Main menu › `projects`, then the project shown as `name` (its page: /projects/<id>).
+
+    A click on the project that the admin UI swallows while it draws the list is made again.
+    """
+    page.get_by_role("link", name=projects, exact=True).first.click()
+    page.wait_for_url("**/projects")
+    project = page.get_by_text(name, exact=True).first
+    for attempt in range(3):
+        project.click()
+        try:
+            page.wait_for_url(f"**/projects/{project_id}", timeout=5_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise

@@ -1,0 +1,151 @@
+"""The guide's project tokens and personal access tokens, made in the real admin UI.
+
+As in test_ui_guide.py, the labels and addresses come from the guide's sections themselves
+(pages.guide_steps: `{#project-token}`, `{#personal-access-token}`), the walks take those
+sections' screenshots, and what the UI makes is checked through the API and deleted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import requests
+from playwright.sync_api import Page, expect
+
+from blocks import DOCS
+from harness.browser import open_project
+from harness.screenshots import Camera, step
+from pages import guide_steps
+from unleash_api import RUN, call, delete_token
+from unleash_sandbox import Sandbox
+
+STEPS = guide_steps()
+GUIDE = (DOCS / "how-to" / "how-to-create-api-tokens.md").read_text()
+
+
+def section(anchor: str) -> str:
+    return GUIDE.split(f"{{#{anchor}}}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
+    """Page: "A token made there reads that one project and no other", "It starts with the
+    project's id: `default:development.` here", "The form sends
+    `POST /api/admin/projects/<project>/api-tokens`"."""
+    page = admin_ui
+    page.set_default_timeout(8_000)
+    (projects, default, settings, api_access, new_token, form_title, name_label, connect_label,
+     environment_label, create_label) = STEPS["project-token"]["labels"]  # fmt: skip
+    (settings_url,) = STEPS["project-token"]["urls"]
+    secret = None
+    with step("project token section (Projects › Default › Settings › API access)"):
+        open_project(page, projects, default, "default")
+        tab = page.get_by_role("tab", name=settings, exact=True)
+        tab.click()
+        page.wait_for_url(f"**{settings_url}")
+        menu_item = page.get_by_role("button", name=api_access, exact=True)
+        heading = page.get_by_role("heading", name=re.compile(rf"^{api_access} \(\d+\)$"))
+        button = page.get_by_role("button", name=new_token, exact=True)
+        expect(heading).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        camera.shoot(page, "project-api-access", [tab, menu_item, heading, button])
+        button.click()
+
+    with step("project token section (the Create project API token form)"):
+        expect(page.get_by_role("heading", name=form_title, exact=True)).to_be_visible()
+        page.get_by_role("textbox", name=name_label, exact=True).fill(f"{RUN}-ui-project")
+        expect(page.get_by_role("radiogroup", name=connect_label)).to_be_visible()
+        expect(page.get_by_role("combobox", name=environment_label, exact=True)).to_be_visible()
+        expect(page.get_by_role("checkbox")).to_have_count(0)  # no question about projects
+        with page.expect_response("**/api/admin/projects/default/api-tokens") as sent:
+            page.get_by_role("button", name=create_label, exact=True).click()
+        assert sent.value.request.method == "POST" and sent.value.status == 201
+        secret = sent.value.json()["secret"]
+        expect(page.get_by_role("dialog").get_by_text(secret, exact=True)).to_be_visible()
+
+    try:
+        assert secret.startswith("default:development."), secret
+        listed = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()
+        made = next(t for t in listed["tokens"] if t["secret"] == secret)
+        assert made["projects"] == ["default"], made
+    finally:
+        delete_token(unleash, secret)
+    assert camera.taken == ["project-api-access"]
+    camera.compare()
+
+
+def test_personal_access_token_in_the_admin_ui(
+    admin_ui: Page, unleash: Sandbox, camera: Camera
+) -> None:
+    """Page: "**30 days** (the default)", "The token's expiry date is set from the choice", "The
+    dialog shows the secret, which starts with `user:`", "the UI never shows it again, and your
+    list of tokens shows only their descriptions and dates"."""
+    page = admin_ui
+    page.set_default_timeout(8_000)
+    (profile_settings, personal_tokens, new_token, description_label, expiry_label,
+     *choices, create_label) = STEPS["personal-access-token"]["labels"]  # fmt: skip
+    description = f"{RUN}-ui-pat"
+    with step("personal access token section (avatar menu › Profile settings)"):
+        avatar = page.get_by_role("button").filter(has=page.get_by_test_id("HEADER_USER_AVATAR"))
+        avatar.click()
+        page.get_by_role("menuitem", name=profile_settings, exact=True).click()
+        page.wait_for_url("**/profile")
+        page.get_by_role("button", name=personal_tokens, exact=True).click()
+        page.get_by_role("button", name=new_token, exact=True).click()
+
+    with step("personal access token section (the Create personal API token form)"):
+        field = page.get_by_role("textbox", name=description_label)
+        field.fill(re.search(r"such as `([^`]+)`", section("personal-access-token"))[1])
+        expiry = page.get_by_role("combobox", name=expiry_label, exact=True)
+        default = next(
+            c for c in choices if f"**{c}** (the default)" in section("personal-access-token")
+        )
+        expect(expiry).to_have_text(default)
+        date = page.get_by_text("Token will expire on").locator("strong")
+        date.evaluate("d => { d.textContent = '••/••/••••'; }")  # it changes every day
+        title = page.get_by_role("heading", name="Create personal API token", exact=True)
+        camera.shoot(page, "personal-api-token-form", [title, field, expiry, date])
+        field.fill(description)  # the run's own name, to find and delete it
+        expiry.click()
+        expect(page.get_by_role("option")).to_have_text(choices)
+        page.get_by_role("option", name=choices[0], exact=True).click()  # 7 days
+        with page.expect_response("**/api/admin/user/tokens") as sent:
+            page.get_by_role("button", name=create_label, exact=True).click()
+        assert sent.value.status == 201, sent.value.text()
+        secret = sent.value.json()["secret"]
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text(secret, exact=True)).to_be_visible()
+        dialog.get_by_role("button", name="Close", exact=True).click()
+        expect(page.get_by_role("row", name=re.compile(description))).to_be_visible()
+        assert secret not in page.content()  # not in the list, nor anywhere on the page
+
+    mine = page.request.get(f"{unleash.url}/api/admin/user/tokens").json()["pats"]
+    made = next(p for p in mine if p["description"] == description)
+    try:
+        assert re.fullmatch(r"user:[0-9a-f]{56}", secret), secret
+        assert "secret" not in made  # the list of tokens never holds it
+        expires = datetime.fromisoformat(made["expiresAt"].replace("Z", "+00:00"))
+        days = int(choices[0].split()[0])
+        assert abs(expires - datetime.now(UTC) - timedelta(days=days)) < timedelta(hours=1)
+        assert call(unleash, "GET", "/api/admin/api-tokens", secret).status_code == 200
+    finally:
+        page.request.delete(f"{unleash.url}/api/admin/user/tokens/{made['id']}")
+    assert camera.taken == ["personal-api-token-form"]
+    camera.compare()
+
+
+def test_personal_access_token_needs_an_expiry(
+    unleash: Sandbox, login_as: Callable[[str], requests.Session]
+) -> None:
+    """Page: "an expiry is required: `POST /api/admin/user/tokens` without `expiresAt` is refused
+    with `400`"."""
+    session = login_as("Admin")
+    path = "/api/admin/user/tokens"
+    refused = call(unleash, "POST", path, session=session, json={"description": f"{RUN}-no-expiry"})
+    assert refused.status_code == 400, refused.text
+    assert "expiresAt" in refused.text
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    made = call(unleash, "POST", path, session=session,
+                json={"description": f"{RUN}-expiry", "expiresAt": later})  # fmt: skip
+    assert made.status_code == 201, made.text  # the same call with an expiry is accepted
