@@ -24,6 +24,7 @@ doccmd runs one command per block without a pytest item per block; so its parser
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -167,6 +168,31 @@ def site_blocks() -> tuple[Block, ...]:
                 )
             )
     return tuple(blocks)
+
+
+BEFORE = re.compile(r"^\*\*Before you start\*\*(?P<text>.+?)\n\n", re.S | re.M)
+LINK = re.compile(r"\]\((?P<page>[\w./-]+\.md)#(?P<anchor>[\w-]+)\)")
+
+
+def prerequisites(block: Block) -> list[Block]:
+    """The shell blocks a reader has run before this one, on a page whose steps build on each
+    other: those of the sections its "**Before you start**" paragraph links to, then the page's
+    own shell blocks above this one. A page without that paragraph has blocks that stand alone.
+    The way-in page's blocks (the variables, the installs) are the environment the tests give
+    every block, not prerequisites."""
+    found = BEFORE.search((DOCS / block.page).read_text())
+    if found is None:
+        return []
+    runnable = [
+        b
+        for b in site_blocks()
+        if b.lang in SHELL_FENCES and not b.skip_reason and b.page != WAY_IN
+    ]
+    needed = []
+    for link in LINK.finditer(found["text"]):
+        page = Path(os.path.normpath(block.page.parent / link["page"]))
+        needed += [b for b in runnable if b.page == page and b.section == link["anchor"]]
+    return needed + [b for b in runnable if b.page == block.page and b.line < block.line]
 
 
 def expected_pattern(expected: str) -> re.Pattern[str]:

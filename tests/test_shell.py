@@ -5,17 +5,22 @@ When the page shows the output to expect (`<!--pytest-codeblocks:expected-output
 after it), the block's output must match it, where `<...>` in the expected output stands for a
 value that differs on every run (a secret, a time) and matches any text on one line.
 
-Tokens a block creates (by a name its code mentions) are deleted afterwards.
+On a page whose steps build on each other (it has a "**Before you start**" paragraph), a block
+runs after the blocks a reader has run before it (blocks.prerequisites), in the same folder;
+only its own output is compared.
+
+Tokens a block creates (by a name its code, or its prerequisites' code, mentions) are deleted
+afterwards.
 """
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from blocks import Block, blocks_run_by, expected_pattern
+from blocks import Block, blocks_run_by, expected_pattern, prerequisites
+from harness.demo import run_bash
 from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
 
@@ -26,15 +31,12 @@ from unleash_sandbox import Sandbox
 def test_shell_block(
     block: Block, unleash: Sandbox, demo_flag: str, sample_env: dict[str, str], tmp_path: Path
 ) -> None:
-    with tokens_named_in(unleash, block.code):
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", block.code],
-            cwd=tmp_path,  # a folder of its own, as a reader's: nothing lands in the clone
-            env=sample_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    earlier = prerequisites(block)  # a folder of its own, as a reader's: nothing in the clone
+    with tokens_named_in(unleash, "\n".join(b.code for b in [*earlier, block])):
+        for before in earlier:
+            done = run_bash(before, sample_env, tmp_path)
+            assert done.returncode == 0, f"{before.key}, run before {block.key}: {done.stderr}"
+        result = run_bash(block, sample_env, tmp_path)
     assert result.returncode == 0, (
         f"{block.key} exited {result.returncode}\n{block.code}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"

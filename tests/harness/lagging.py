@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from blocks import SHELL_FENCES, prerequisites, site_blocks
+from harness.demo import run_bash
 from unleash_api import call, create_token, delete_token
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
@@ -47,13 +53,7 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
         else:
             changed = call(unleash, "DELETE", token, unleash.admin_token)
         assert changed.status_code == 200
-        began = time.monotonic()
-        while time.monotonic() - began < 90 and not stop.is_set():
-            if call(unleash, "GET", path, secret).status_code == 401:
-                return time.monotonic() - began
-            stop.wait(0.5)
-        seconds = time.monotonic() - began
-        raise AssertionError(f"the {kind} token was still accepted after {seconds:.0f} s")
+        return refused_after(unleash, path, secret, stop, f"the {kind} token")
 
     pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
@@ -65,8 +65,79 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
             delete_token(unleash, secrets["expired"])
 
 
+def refused_after(
+    unleash: Sandbox,
+    path: str,
+    secret: str,
+    stop: threading.Event,
+    what: str,
+    began: float | None = None,
+) -> float:
+    """Seconds from `began` (default: now) until `path` answers 401 to `secret` (asked every
+    0.5 s, for at most 90 s)."""
+    began = time.monotonic() if began is None else began
+    while time.monotonic() - began < 90 and not stop.is_set():
+        if call(unleash, "GET", path, secret).status_code == 401:
+            return time.monotonic() - began
+        stop.wait(0.5)
+    raise AssertionError(f"{what} was still accepted after {time.monotonic() - began:.0f} s")
+
+
+ROTATION = Path("how-to/how-to-rotate-an-api-token.md")
+
+
+@pytest.fixture(scope="session")
+def rotation(
+    unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Any], Future[float]]]:
+    """The rotation guide's blocks, in page order, at session start (what the page builds on
+    first): what the server answered on the way, and a future of seconds until the old secret
+    is refused after its delete.
+
+    The page's blocks run here at once, before any test: the last one deletes every token of the
+    page's name but the newest, which must not meet another test's tokens of that name.
+    """
+    last = [b for b in site_blocks() if b.page == ROTATION and b.lang in SHELL_FENCES][-1]
+    *creating, delete = [*prerequisites(last), last]
+    env, folder = {**os.environ, **unleash.env()}, tmp_path_factory.mktemp("rotation")
+    outputs = []
+    for block in creating:
+        done = run_bash(block, env, folder)
+        assert done.returncode == 0, f"{block.key} failed: {done.stderr}"
+        outputs.append(json.loads(done.stdout)["secret"])
+    created = time.monotonic()  # the new token: both secrets exist from here
+    old, new = outputs[0], outputs[-1]
+    client = "/api/client/features"
+    seen: dict[str, Any] = {"old": old, "new": new}
+    seen["while both exist"] = [call(unleash, "GET", client, s).status_code for s in (old, new)]
+    done = run_bash(delete, env, folder)
+    deleted_at = time.monotonic()
+    seen["delete block"] = (done.returncode, done.stdout)
+    seen["listed after"] = [
+        t["secret"]
+        for t in call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()["tokens"]
+    ]
+    seen["new after the delete"] = call(unleash, "GET", client, new).status_code
+    seen["both existed for"] = deleted_at - created
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        lag = pool.submit(refused_after, unleash, client, old, stop, "the old secret", deleted_at)
+        yield seen, lag
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
+            for secret in (old, new):
+                delete_token(unleash, secret)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _start_lagging_probes(request: pytest.FixtureRequest) -> None:
     """Start the background waits at the beginning, when a lagging test is going to collect them."""
-    if any(item.get_closest_marker("lagging") for item in request.session.items):
-        request.getfixturevalue("revocation_lags")
+    for probe in ("rotation", "revocation_lags"):
+        if any(
+            item.get_closest_marker("lagging") and probe in getattr(item, "fixturenames", ())
+            for item in request.session.items
+        ):
+            request.getfixturevalue(probe)
