@@ -48,7 +48,9 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
         heading = page.get_by_role("heading", name=re.compile(rf"^{api_access} \(\d+\)$"))
         button = page.get_by_role("button", name=new_token, exact=True)
         expect(heading).to_be_visible()
+        expect(button).to_be_enabled()  # disabled until the UI has loaded the user's permissions
         page.wait_for_load_state("networkidle")
+        page.mouse.move(0, 0)  # no hover highlight on the tab just clicked
         camera.shoot(page, "project-api-access", [tab, menu_item, heading, button])
         button.click()
 
@@ -58,6 +60,7 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
         expect(page.get_by_role("radiogroup", name=connect_label)).to_be_visible()
         expect(page.get_by_role("combobox", name=environment_label, exact=True)).to_be_visible()
         expect(page.get_by_role("checkbox")).to_have_count(0)  # no question about projects
+        expect(page.get_by_role("combobox", name=projects, exact=True)).to_have_count(0)
         with page.expect_response("**/api/admin/projects/default/api-tokens") as sent:
             page.get_by_role("button", name=create_label, exact=True).click()
         assert sent.value.request.method == "POST" and sent.value.status == 201
@@ -119,6 +122,9 @@ def test_personal_access_token_in_the_admin_ui(
         dialog.get_by_role("button", name="Close", exact=True).click()
         expect(page.get_by_role("row", name=re.compile(description))).to_be_visible()
         assert secret not in page.content()  # not in the list, nor anywhere on the page
+        columns = page.get_by_role("columnheader")
+        shown = ["Description", "Expires", "Created", "Last seen", "Actions"]  # no secret column
+        expect(columns).to_have_text(shown, use_inner_text=True)
 
     mine = page.request.get(f"{unleash.url}/api/admin/user/tokens").json()["pats"]
     made = next(p for p in mine if p["description"] == description)

@@ -88,7 +88,10 @@ def step(name: str) -> Iterator[None]:
     try:
         yield
     except (PlaywrightError, AssertionError) as error:
-        first = str(error).strip().splitlines()[0]
+        lines = str(error).strip().splitlines()
+        first = lines[0] + next(
+            (f" ({line.strip()})" for line in lines if "waiting for" in line), ""
+        )
         raise AssertionError(
             f"The guide's {name} no longer matches the admin UI: {first}"
         ) from None
