@@ -43,6 +43,10 @@ EXEMPT: dict[str, dict[str, str]] = {
         "The reference has [every kind of secret]": NAVIGATION,
         "Keep tokens out of your code": "advice to the reader, not a statement about the server",
     },
+    "how-to/how-to-rotate-an-api-token.md": {
+        "The calls need your server's address": "what the reader needs; the page's blocks run with exactly these "
+        "variables and tools (tests/test_shell.py, the reader path)",
+    },
     "reference/api-tokens-and-client-keys.md": {
         "This page lists the kinds": "describes the page",
         "These are the fields you set": "introduces the table after it, whose rows are quoted",

@@ -243,6 +243,7 @@ def test_permissions__viewer_cannot_list(unleash: Sandbox, login_as: LoginAs) ->
 
 
 @pytest.mark.claim("how-to/how-to-create-api-tokens.md", "They can create tokens for a single project through that project's API tokens.")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "Editors may make one there, which they cannot do on the admin *API access* page")  # fmt: skip
 @pytest.mark.claim(PAGE, 'An Editor can create and delete tokens for a single project through `/api/admin/projects/<project>/api-tokens`.')  # fmt: skip
 def test_permissions__editor_creates_and_deletes_project_tokens(
     unleash: Sandbox, login_as: LoginAs

@@ -12,23 +12,23 @@ from typing import Any
 
 import pytest
 
+PAGE = "how-to/how-to-rotate-an-api-token.md"
 
+
+@pytest.mark.claim(PAGE, "Unleash lets the old and the new secret work side by side", "Names need not be unique, so the old token stays as it is, and both secrets are accepted from now on", "While it rolls out, instances that still send the old secret keep working")  # fmt: skip
 def test_new_token__old_and_new_both_accepted(
     rotation: tuple[dict[str, Any], Future[float]],
 ) -> None:
-    """Page: "Names need not be unique, so the old token stays as it is, and both secrets are
-    accepted from now on"; "instances that still send the old secret keep working"."""
     seen, _ = rotation
     assert seen["old"] != seen["new"]
     assert seen["while both exist"] == [200, 200]
     print(f"both secrets existed, and were accepted, for {seen['both existed for']:.2f} s")
 
 
+@pytest.mark.claim(PAGE, "Delete every token named `checkout-service` except the newest, then list what is left:", "Only the new token is left:")  # fmt: skip
 def test_delete_old__only_the_new_token_is_left(
     rotation: tuple[dict[str, Any], Future[float]],
 ) -> None:
-    """Page: "Delete every token named `checkout-service` except the newest", "Only the new token
-    is left"."""
     seen, _ = rotation
     code, printed = seen["delete block"]
     assert code == 0, printed
@@ -38,11 +38,10 @@ def test_delete_old__only_the_new_token_is_left(
 
 
 @pytest.mark.lagging
+@pytest.mark.claim(PAGE, "The old secret is not refused at once: the server keeps the tokens it has seen in memory, and a deleted token can be accepted for up to about a minute, until that cache is refreshed", "Wait that minute before you count the old secret as dead")  # fmt: skip
 def test_delete_old__old_secret_refused_within_about_a_minute(
     rotation: tuple[dict[str, Any], Future[float]],
 ) -> None:
-    """Page: "a deleted token can be accepted for up to about a minute, until that cache is
-    refreshed"."""
     _, refused = rotation
     lag = refused.result(timeout=120)
     print(f"the old secret was refused {lag:.1f} s after the page's delete block")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from playwright.sync_api import Page, expect
 
@@ -22,17 +23,16 @@ from unleash_api import RUN, call, delete_token
 from unleash_sandbox import Sandbox
 
 STEPS = guide_steps()
-GUIDE = (DOCS / "how-to" / "how-to-create-api-tokens.md").read_text()
+PAGE = "how-to/how-to-create-api-tokens.md"
+GUIDE = (DOCS / PAGE).read_text()
 
 
 def section(anchor: str) -> str:
     return GUIDE.split(f"{{#{anchor}}}", 1)[1].split("\n## ", 1)[0]
 
 
+@pytest.mark.claim(PAGE, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A token made there reads that one project and no other", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
 def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
-    """Page: "A token made there reads that one project and no other", "It starts with the
-    project's id: `default:development.` here", "The form sends
-    `POST /api/admin/projects/<project>/api-tokens`"."""
     page = admin_ui
     page.set_default_timeout(8_000)
     (projects, default, settings, api_access, new_token, form_title, name_label, connect_label,
@@ -78,12 +78,10 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
     camera.compare()
 
 
+@pytest.mark.claim(PAGE, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
 def test_personal_access_token_in_the_admin_ui(
     admin_ui: Page, unleash: Sandbox, camera: Camera
 ) -> None:
-    """Page: "**30 days** (the default)", "The token's expiry date is set from the choice", "The
-    dialog shows the secret, which starts with `user:`", "the UI never shows it again, and your
-    list of tokens shows only their descriptions and dates"."""
     page = admin_ui
     page.set_default_timeout(8_000)
     (profile_settings, personal_tokens, new_token, description_label, expiry_label,
@@ -141,11 +139,10 @@ def test_personal_access_token_in_the_admin_ui(
     camera.compare()
 
 
+@pytest.mark.claim(PAGE, "Through the Admin API, an expiry is required: `POST /api/admin/user/tokens` without `expiresAt` is refused with `400`.")  # fmt: skip
 def test_personal_access_token_needs_an_expiry(
     unleash: Sandbox, login_as: Callable[[str], requests.Session]
 ) -> None:
-    """Page: "an expiry is required: `POST /api/admin/user/tokens` without `expiresAt` is refused
-    with `400`"."""
     session = login_as("Admin")
     path = "/api/admin/user/tokens"
     refused = call(unleash, "POST", path, session=session, json={"description": f"{RUN}-no-expiry"})
