@@ -34,7 +34,7 @@ def section(anchor: str) -> str:
 @pytest.mark.claim(PAGE, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A token made there reads that one project and no other", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
 def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
     page = admin_ui
-    page.set_default_timeout(8_000)
+    page.set_default_timeout(15_000)  # the shared machine is slow at times
     (projects, default, settings, api_access, new_token, form_title, name_label, connect_label,
      environment_label, create_label) = STEPS["project-token"]["labels"]  # fmt: skip
     (settings_url,) = STEPS["project-token"]["urls"]
@@ -83,7 +83,7 @@ def test_personal_access_token_in_the_admin_ui(
     admin_ui: Page, unleash: Sandbox, camera: Camera
 ) -> None:
     page = admin_ui
-    page.set_default_timeout(8_000)
+    page.set_default_timeout(15_000)  # the shared machine is slow at times
     (profile_settings, personal_tokens, new_token, description_label, expiry_label,
      *choices, create_label) = STEPS["personal-access-token"]["labels"]  # fmt: skip
     description = f"{RUN}-ui-pat"
