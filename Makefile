@@ -15,7 +15,8 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
-.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse clean
+.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse clean \
+	build-zensical
 
 # Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
 # printed before the site's own log.
@@ -51,6 +52,10 @@ bench: install
 
 build: install
 	$(VENV)/bin/mkdocs build --strict
+
+# The same mkdocs.yml built by Zensical into site-zensical/ (README: the migration gap).
+build-zensical: install
+	$(PY) -m unleash_sandbox.builders zensical site-zensical
 
 # Quiet when everything is installed; on a first run, one line per stage that fetches.
 install: system-deps $(SYNCED)
