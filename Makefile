@@ -15,8 +15,8 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
-.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse clean \
-	build-zensical
+.PHONY: serve test test-latest test-foreign soak bench install system-deps build screenshots \
+	lighthouse clean 	build-zensical
 
 # Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
 # printed before the site's own log.
@@ -28,6 +28,10 @@ serve: install
 
 test: install
 	$(PY) -m pytest
+
+# The drift watch: the suite against the newest unleash-server and SDKs; names the claims that broke.
+test-latest: install
+	$(PY) scripts/test_latest.py
 
 # The suite against a server that is not its own: once, then twice at once (part of CI).
 test-foreign: install

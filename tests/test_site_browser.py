@@ -122,7 +122,9 @@ def test_old_frontend_api_address_redirects(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Front-end API")
 
 
-@pytest.mark.parametrize("builder", ["mkdocs"])  # Zensical's lightbox needs a CDN: see README
+@pytest.mark.parametrize(
+    "builder", ["mkdocs"], indirect=True
+)  # Zensical's lightbox needs a CDN: see README
 def test_images_open_in_the_lightbox(
     site_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
