@@ -16,7 +16,7 @@ export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-a
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
 .PHONY: serve test test-latest test-foreign soak bench install system-deps build screenshots \
-	lighthouse clean 	build-zensical
+	lighthouse clean build-zensical
 
 # Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
 # printed before the site's own log.
@@ -79,5 +79,5 @@ $(SYNCED): pyproject.toml uv.lock
 # Removes what the project installed and cached, and says how much that freed. System packages
 # (apt) stay: other software may use them.
 clean:
-	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site screenshots-diff lighthouse \
+	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site site-zensical .cache screenshots-diff lighthouse \
 	  .pytest_cache .ruff_cache .mypy_cache
