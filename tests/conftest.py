@@ -10,4 +10,5 @@ pytest_plugins = [
     "harness.lagging",
     "harness.site",
     "harness.browser",
+    "harness.versions",
 ]

@@ -5,6 +5,7 @@ Used by the tests (the built-site checks run on both outputs) and by `make bench
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from .native import cache_dir
 from .pins import ROOT
 
 BUILDERS = ("mkdocs", "zensical")
@@ -43,15 +45,19 @@ def build(builder: str, out: Path, *, proof: bool = False) -> subprocess.Complet
     inside, config = ROOT / f".site-zensical-{run_id}", ROOT / f".site-zensical-{run_id}.yml"
     config.write_text(zensical_config())
     args = [str(_BIN / "zensical"), "build", "--strict", "-f", str(config)]
+    lock = cache_dir() / "locks" / "zensical.lock"  # shared by every run of every clone
+    lock.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = subprocess.run(
-            args,
-            cwd=ROOT,
-            env={**env, "SITE_DIR": inside.name},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        with lock.open("w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # one build at a time shares the project's .cache/
+            result = subprocess.run(
+                args,
+                cwd=ROOT,
+                env={**env, "SITE_DIR": inside.name},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         if result.returncode == 0:
             shutil.move(inside, out)
     finally:

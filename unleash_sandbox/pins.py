@@ -25,6 +25,12 @@ def unleash_version() -> str:
     return dependencies()["unleash-server"]
 
 
+def also_tested() -> list[str]:
+    """Other unleash-server versions CI runs the suite on (`unleashAlsoTested`; notes on pages)."""
+    versions: list[str] = json.loads(PACKAGE_JSON.read_text())["unleashAlsoTested"]
+    return versions
+
+
 def server_version() -> str:
     """The unleash-server a sandbox runs: UNLEASH_VERSION when set (see versions.py), else the pin."""
     return os.environ.get("UNLEASH_VERSION", "").strip() or unleash_version()
