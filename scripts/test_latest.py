@@ -4,10 +4,14 @@ It asks npm and PyPI for the newest unleash-server, unleash-client, unleash-prox
 UnleashClient. When every pin is already the newest, it says so and runs the suite once. Otherwise
 it runs the suite on the pins, then on the newest versions, and names the claims (tests) that
 pass on the pins and fail on the newest: what a version bump would break. Exit 0 when none broke.
+
+`--as-newest NAME=VERSION` takes VERSION as the newest NAME instead of asking (to try the
+comparison on a known version, e.g. unleash-server=7.6.5).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -47,17 +51,35 @@ def newest_pypi(name: str) -> str:
     return found.group(1)
 
 
+def python_with(sdk: str, folder: Path) -> str:
+    """A venv like the project's (uv.lock) but with another Python SDK; returns its python."""
+    uv = str(Path(sys.executable).parent / "uv")
+    venv = folder / "venv"
+
+    def run(*args: str) -> str:
+        done = subprocess.run([uv, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise SystemExit(f"test-latest: uv {args[0]} failed:\n{done.stderr.strip()[-1500:]}")
+        return done.stdout
+
+    run("venv", "-q", "--python", sys.executable, str(venv))
+    locked = run("export", "--frozen", "--no-hashes", "--no-header", "--no-emit-project", "-q")
+    wanted = re.sub(rf"(?im)^{PYPI_PACKAGE}==\S+", f"{PYPI_PACKAGE}=={sdk}", locked)
+    (folder / "requirements.txt").write_text(wanted)
+    python = str(venv / "bin" / "python")
+    run("pip", "install", "-q", "--python", python, "-r", str(folder / "requirements.txt"))
+    run("pip", "install", "-q", "--python", python, "--no-deps", "-e", str(ROOT))
+    return python
+
+
 def run_suite(label: str, env: dict[str, str], python_sdk: str | None) -> dict[str, str]:
     """Run the whole suite; return {test id: first line of its failure} for what did not pass."""
     with tempfile.TemporaryDirectory(prefix="test-latest-") as tmp:
         report = Path(tmp) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        if python_sdk is not None:  # the project's env with the newer Python SDK laid over it
-            uv = str(Path(sys.executable).parent / "uv")
-            command = [uv, "run", "--frozen", "--with", f"{PYPI_PACKAGE}=={python_sdk}", "python"]
-            command += ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        python = sys.executable if python_sdk is None else python_with(python_sdk, Path(tmp))
         print(f"\n=== the suite on {label} ===", flush=True)
-        done = subprocess.run([*command, f"--junitxml={report}"], cwd=ROOT, env=env)
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
+        done = subprocess.run(command, cwd=ROOT, env=env)
         if not report.exists():
             raise SystemExit(f"test-latest: the run on {label} ended without a report ({done})")
         return failures(report)
@@ -76,13 +98,22 @@ def failures(report: Path) -> dict[str, str]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--as-newest", action="append", default=[], metavar="NAME=VERSION")
+    given = dict(item.partition("=")[::2] for item in parser.parse_args().as_newest)
+    if unknown := set(given) - {*NPM_PACKAGES, PYPI_PACKAGE}:
+        parser.error(f"--as-newest: not one of the watched packages: {', '.join(sorted(unknown))}")
     try:
         npm = versions.npm_path()
-        rows = [(name, pins.dependencies()[name], newest_npm(npm, name)) for name in NPM_PACKAGES]
+        rows = [
+            (name, pins.dependencies()[name], given.get(name) or newest_npm(npm, name))
+            for name in NPM_PACKAGES
+        ]
     except SandboxError as error:
         print(f"test-latest: {error}", file=sys.stderr)
         return 2
-    rows.append((PYPI_PACKAGE, pinned_pypi(PYPI_PACKAGE), newest_pypi(PYPI_PACKAGE)))
+    python_sdk = given.get(PYPI_PACKAGE) or newest_pypi(PYPI_PACKAGE)
+    rows.append((PYPI_PACKAGE, pinned_pypi(PYPI_PACKAGE), python_sdk))
     print("package                pinned     newest")
     for name, pinned, newest in rows:
         print(f"{name:<22} {pinned:<10} {newest}{'' if newest == pinned else '   <- newer'}")
