@@ -83,6 +83,7 @@ def test_token_types__personal_access_token_has_its_owners_permissions(
 @pytest.mark.claim(PAGE, "Every request to Unleash's APIs carries a secret in its `Authorization` header.")  # fmt: skip
 @pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead, and neither opens the other's API: the server answers `403`")  # fmt: skip
 @pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'This is what each kind of secret gets, as the tests ask the server:', '| backend token |', '| front-end token |', '| admin token |', '| personal access token (of an admin) |', '| none |')  # fmt: skip
+@pytest.mark.claim(PAGE, 'On Unleash 7 (tested on 7.6.5) an admin token also opens the client and front-end APIs (`200`)', "an admin's personal access token gets `200` from the client API and `401` from the front-end API.", 'Unleash 8 refuses both with `403`, as in the table.')  # fmt: skip
 def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
     """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
     secrets = {
@@ -266,6 +267,7 @@ def test_permissions__editor_creates_and_deletes_project_tokens(
 
 
 @pytest.mark.claim(PAGE, 'A token with an `expiresAt` in the past is still created (`201`), and cannot be used at all.', 'Once a token has expired, the client and front-end APIs answer `401`, as for a token they do not know.', 'When the token stops working, as an ISO 8601 time.')  # fmt: skip
+@pytest.mark.claim(PAGE, 'On Unleash 7 (tested on 7.6.5) a token that has expired still works (`200`) until the server refreshes its token cache')  # fmt: skip
 def test_expiry__past_expiry_is_accepted_and_unusable(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:
