@@ -52,7 +52,8 @@ def test_version_installs_and_the_default_one_never_remove_each_other(
 
     monkeypatch.setenv("UNLEASH_VERSION", "7.6.5")
     other = native.install()
-    assert other == tmp_path / "versions" / "unleash-server@7.6.5"
+    assert other == versions.folder(tmp_path, {"unleash-server": "7.6.5"})
+    assert other.parent == tmp_path / "versions" and other.name.startswith("unleash-server@7.6.5-")
     assert installed[-1][1] == "install"
     assert json.loads(installed[-1][2]["package.json"])["dependencies"] == {
         "unleash-server": "7.6.5"

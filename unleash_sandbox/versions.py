@@ -12,6 +12,7 @@ pruned by the default install, and they never prune it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,8 +51,11 @@ def requested() -> dict[str, str]:
 
 
 def folder(cache: Path, wanted: dict[str, str]) -> Path:
-    """The cache folder of an install with these versions in place of the pins."""
-    return cache / "versions" / "+".join(f"{name}@{wanted[name]}" for name in sorted(wanted))
+    """The cache folder of an install with these versions in place of the other pins (a change
+    to package.json gets a new folder: the key ends with a hash of the pins)."""
+    names = "+".join(f"{name}@{wanted[name]}" for name in sorted(wanted))
+    pinned = hashlib.sha256(json.dumps(pins.dependencies(), sort_keys=True).encode()).hexdigest()
+    return cache / "versions" / f"{names}-{pinned[:12]}"
 
 
 def npm_view(npm: str, spec: str, field: str) -> object:
