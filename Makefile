@@ -15,7 +15,8 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
-.PHONY: serve test test-foreign soak bench install system-deps build screenshots lighthouse clean
+.PHONY: serve test test-latest test-foreign soak bench install system-deps build screenshots \
+	lighthouse clean build-zensical
 
 # Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
 # printed before the site's own log.
@@ -27,6 +28,10 @@ serve: install
 
 test: install
 	$(PY) -m pytest
+
+# The drift watch: the suite against the newest unleash-server and SDKs; names the claims that broke.
+test-latest: install
+	$(PY) scripts/test_latest.py
 
 # The suite against a server that is not its own: once, then twice at once (part of CI).
 test-foreign: install
@@ -52,6 +57,10 @@ bench: install
 build: install
 	$(VENV)/bin/mkdocs build --strict
 
+# The same mkdocs.yml built by Zensical into site-zensical/ (README: the migration gap).
+build-zensical: install
+	$(PY) -m unleash_sandbox.builders zensical site-zensical
+
 # Quiet when everything is installed; on a first run, one line per stage that fetches.
 install: system-deps $(SYNCED)
 	@$(PY) -m unleash_sandbox install >/dev/null
@@ -70,5 +79,5 @@ $(SYNCED): pyproject.toml uv.lock
 # Removes what the project installed and cached, and says how much that freed. System packages
 # (apt) stay: other software may use them.
 clean:
-	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site screenshots-diff lighthouse \
+	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site site-zensical .cache screenshots-diff lighthouse \
 	  .pytest_cache .ruff_cache .mypy_cache

@@ -11,4 +11,5 @@ pytest_plugins = [
     "harness.site",
     "harness.browser",
     "harness.screenshots",
+    "harness.versions",
 ]

@@ -16,6 +16,7 @@ import requests
 from pages import page_tables
 from unleash_api import call, message
 from unleash_sandbox import Sandbox
+from version_notes import TROUBLESHOOTING_7, server_major
 
 ROWS = {row["Case"]: row for row in page_tables("troubleshooting.md")[0]}
 MADE_UP = "default:development.0000000000000000000000000000000000000000000000000000000"
@@ -79,6 +80,7 @@ PAGE = "troubleshooting.md"
     [pytest.param(case, marks=pytest.mark.claim(PAGE, f"| {case} |")) for case in ROWS],
 )
 @pytest.mark.claim(PAGE, 'A secret copied with a character missing is an unknown token to the server: the *unknown or mistyped token* row.')  # fmt: skip
+@pytest.mark.claim(PAGE, "The table shows Unleash 8's answers.", 'On Unleash 7 (tested on 7.6.5) two rows differ: an admin token on the client API is accepted (`200`), and an expired token still works (`200`) until the server refreshes its token cache (once a minute), then gets the `401` above.')  # fmt: skip
 def test_troubleshooting_table(
     case: str,
     unleash: Sandbox,
@@ -86,5 +88,8 @@ def test_troubleshooting_table(
     login_as: Callable[[str], requests.Session],
 ) -> None:
     row = ROWS[case]
+    expected = (int(row["Status"]), row["Message"])
+    if server_major(unleash) < 8:  # the page's version note
+        expected = TROUBLESHOOTING_7.get(case, expected)
     for response in send(unleash, make_token, login_as, case):
-        assert (response.status_code, message(response)) == (int(row["Status"]), row["Message"])
+        assert (response.status_code, message(response)) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -96,3 +97,52 @@ def test_code_blocks_name_their_language(site: Path, md: Path) -> None:
     assert len(rendered) == len(fences) and all(rendered), rendered
     for shown, fence in zip(rendered, fences, strict=True):
         assert fence is None or shown == fence, (shown, fence)
+
+
+class _Links(HTMLParser):
+    """The ids of a page and the addresses it refers to (links, images, scripts, styles)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "a" and found.get("name"):
+            self.ids.add(str(found["name"]))
+        for key in ("href", "src"):
+            if (value := found.get(key)) and tag in ("a", "img", "script", "link", "source"):
+                self.refs.append(value)
+
+
+def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
+    """Checked here, not by a plugin: a builder may skip plugins it does not know (Zensical does)."""
+    root, pages = site.resolve(), {}
+    for file in root.rglob("*.html"):
+        parser = _Links()
+        parser.feed(file.read_text())
+        pages[file.resolve()] = parser
+    broken = []
+    for file, parser in pages.items():
+        for ref in parser.refs:
+            parts = urlsplit(ref)
+            if parts.scheme or parts.netloc or ref.startswith(("mailto:", "data:")):
+                continue
+            path = unquote(parts.path)
+            if path.startswith("/"):
+                target = root / path.lstrip("/")
+            else:
+                target = (file.parent / path) if path else file
+            if target.is_dir() or path.endswith("/"):
+                target = target / "index.html"
+            target = target.resolve()
+            if not target.is_file():
+                broken.append(f"{file.relative_to(root)}: {ref} (no file)")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else set()
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{file.relative_to(root)}: {ref} (no such anchor)")
+    assert pages and not broken, "\n".join(broken)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import native, pins
+from . import native, pins, versions
 from ._util import SandboxError, check_port_free, free_port, healthy, http, poll
 
 __all__ = ["Sandbox", "SandboxError", "start", "SANDBOX_TOKENS", "SANDBOX_LOGIN"]
@@ -81,6 +81,11 @@ def start(*, port: int | None = None, extra_env: dict[str, str] | None = None) -
         check_port_free(port, change)
     mode = os.environ.get("UNLEASH_SANDBOX_MODE") or ("docker" if _docker_engine() else "native")
     if mode == "docker":
+        if versions.requested():
+            raise SandboxError(
+                "UNLEASH_VERSION / UNLEASH_NPM_OVERRIDES work with the native sandbox only "
+                "(compose.yaml runs the pinned image): set UNLEASH_SANDBOX_MODE=native."
+            )
         with _docker(port) as url:
             yield _ours(url, "docker", None)
     elif mode == "native":

