@@ -53,7 +53,7 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
             if attempt == 2:
                 raise
     button = page.get_by_role("button", name=new_flag, exact=True)
-    expect(button).to_be_enabled()  # drawn first as a disabled placeholder while the page loads
+    expect(button).to_be_enabled(timeout=15_000)  # a disabled placeholder while the page loads
     page.wait_for_load_state("networkidle")
     button.click()
     dialog = page.get_by_role("dialog")
