@@ -32,6 +32,7 @@ from harness.reader import (
 from pages import nav_pages
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
 from unleash_sandbox._util import default_sigint, free_port, stop_process
+from version_notes import shown_for
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
 RUNS = re.compile(r"`(?P<command>(?:python|node) (?P<file>[\w.-]+))`")
@@ -146,7 +147,7 @@ def open_served_page(
 @pytest.mark.claim("get-started.md", 'Every sample on this site runs as it is shown, once you have done what this page says', "The samples read the server's address and the tokens from four variables.", 'For a sandbox, set them as they are', 'Install them into a virtual environment and keep it active while you run the samples:', 'Create it in the project `default` with the Admin API:', 'Now every sample on the site works as shown', 'Any of these gives you an Unleash server and the tokens the samples use:')  # fmt: skip
 @pytest.mark.parametrize("block", STEPS, ids=lambda b: b.key)
 def test_reader_path(
-    block: Block, reader: Reader, new_context: Callable[..., BrowserContext]
+    block: Block, reader: Reader, new_context: Callable[..., BrowserContext], unleash: Sandbox
 ) -> None:
     if block in install_blocks() or exported(block):
         return  # done by the `reader` fixture, as the reader's first steps (and cached)
@@ -162,7 +163,7 @@ def test_reader_path(
         output = run(reader, block, command_for(block, name))
     shown = shown_output(block)
     if shown is not None:
-        assert expected_pattern(shown).fullmatch(output.strip()), (
+        assert expected_pattern(shown_for(unleash, shown)).fullmatch(output.strip()), (
             f"{block.key}: the page shows\n{shown}\nthe reader gets\n{output}"
         )
 
