@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from unittest import mock
 
 import pytest
+import requests
 from playwright.sync_api import BrowserContext, expect
 
 import unleash_sandbox
@@ -30,8 +31,10 @@ from harness.reader import (
     reader_folder,
 )
 from pages import nav_pages
+from unleash_api import poll_until
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
 from unleash_sandbox._util import default_sigint, free_port, stop_process
+from version_notes import shown_for
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
 RUNS = re.compile(r"`(?P<command>(?:python|node) (?P<file>[\w.-]+))`")
@@ -114,6 +117,13 @@ def command_for(block: Block, name: str) -> list[str]:
     return commands[0]["command"].split()
 
 
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
 def open_served_page(
     reader: Reader, block: Block, new_context: Callable[..., BrowserContext]
 ) -> str:
@@ -131,6 +141,8 @@ def open_served_page(
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           preexec_fn=default_sigint) as server:  # fmt: skip
         try:
+            poll_until(f"the page's web server to answer on port {port}",
+                       lambda: True if answers(f"http://127.0.0.1:{port}/") else None, 15)  # fmt: skip
             page = new_context().new_page()
             page.goto(url)
             result = page.locator("#result")
@@ -146,7 +158,7 @@ def open_served_page(
 @pytest.mark.claim("get-started.md", 'Every sample on this site runs as it is shown, once you have done what this page says', "The samples read the server's address and the tokens from four variables.", 'For a sandbox, set them as they are', 'Install them into a virtual environment and keep it active while you run the samples:', 'Create it in the project `default` with the Admin API:', 'Now every sample on the site works as shown', 'Any of these gives you an Unleash server and the tokens the samples use:')  # fmt: skip
 @pytest.mark.parametrize("block", STEPS, ids=lambda b: b.key)
 def test_reader_path(
-    block: Block, reader: Reader, new_context: Callable[..., BrowserContext]
+    block: Block, reader: Reader, new_context: Callable[..., BrowserContext], unleash: Sandbox
 ) -> None:
     if block in install_blocks() or exported(block):
         return  # done by the `reader` fixture, as the reader's first steps (and cached)
@@ -162,7 +174,7 @@ def test_reader_path(
         output = run(reader, block, command_for(block, name))
     shown = shown_output(block)
     if shown is not None:
-        assert expected_pattern(shown).fullmatch(output.strip()), (
+        assert expected_pattern(shown_for(unleash, shown)).fullmatch(output.strip()), (
             f"{block.key}: the page shows\n{shown}\nthe reader gets\n{output}"
         )
 

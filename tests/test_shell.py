@@ -15,7 +15,11 @@ afterwards.
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 import re
+=======
+import subprocess
+>>>>>>> issue-11
 from pathlib import Path
 
 import pytest
@@ -24,7 +28,7 @@ from blocks import Block, blocks_run_by, expected_pattern, prerequisites
 from harness.demo import run_bash
 from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
-from version_notes import CREATE_ANSWER_ONLY_8, server_major
+from version_notes import shown_for
 
 
 @pytest.mark.parametrize(
@@ -45,11 +49,7 @@ def test_shell_block(
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     )
     if block.expected_output is not None:
-        expected = block.expected_output
-        if server_major(unleash) < 8:  # lines the page's version note says Unleash 7 leaves out
-            for line in CREATE_ANSWER_ONLY_8:
-                expected = re.sub(rf",\n\s*{re.escape(line)}(?=\n)", "", expected)
-        pattern = expected_pattern(expected)
+        pattern = expected_pattern(shown_for(unleash, block.expected_output))
         assert pattern.fullmatch(result.stdout.strip()), (
             f"{block.key}: the output differs from what the page shows.\n"
             f"page:\n{block.expected_output}\nactual:\n{result.stdout}"

@@ -32,6 +32,10 @@ def section(anchor: str) -> str:
 
 
 @pytest.mark.claim(PAGE, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A token made there reads that one project and no other", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
+@pytest.mark.since_unleash(
+    8,
+    reason="the guide walks the admin UI of Unleash 8 (its menus differ on 7.x), as the page says",
+)
 def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
     page = admin_ui
     page.set_default_timeout(15_000)  # the shared machine is slow at times
@@ -79,6 +83,10 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
 
 
 @pytest.mark.claim(PAGE, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
+@pytest.mark.since_unleash(
+    8,
+    reason="the guide walks the admin UI of Unleash 8 (its menus differ on 7.x), as the page says",
+)
 def test_personal_access_token_in_the_admin_ui(
     admin_ui: Page, unleash: Sandbox, camera: Camera
 ) -> None:
