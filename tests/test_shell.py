@@ -15,11 +15,6 @@ afterwards.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-import re
-=======
-import subprocess
->>>>>>> issue-11
 from pathlib import Path
 
 import pytest
