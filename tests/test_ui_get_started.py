@@ -52,7 +52,9 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
         except Exception:
             if attempt == 2:
                 raise
-    button = page.get_by_role("button", name=new_flag, exact=True)
+    # A new project also shows the button in its setup box, which opens a shorter form: the
+    # page's button is the one above the project's list of flags, the last on the page.
+    button = page.get_by_role("button", name=new_flag, exact=True).last
     expect(button).to_be_enabled(timeout=15_000)  # a disabled placeholder while the page loads
     page.wait_for_load_state("networkidle")
     button.click()
@@ -65,6 +67,9 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
     dialog.get_by_role("button", name=create, exact=True).click()
     page.wait_for_url(f"**/features/{flag_name}")
     switch = page.get_by_role("switch", name=environment, exact=True)
+    # The address changes before the flag's page replaces the project's list of flags, whose rows
+    # have switches too: the flag's own page has exactly one for the environment.
+    expect(switch).to_have_count(1, timeout=15_000)
     expect(switch).not_to_be_checked()
     switch.click()
     expect(switch).to_be_checked()
