@@ -14,13 +14,18 @@ import pytest
 import requests
 
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
-from unleash_api import delete_token
+from unleash_api import PAGE_TOKEN_NAME, delete_token, shared_lock
 from unleash_sandbox import Sandbox
 
 
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'Made by the server: the value to send in the `Authorization` header.')  # fmt: skip
 @pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'The server answers `201 Created` with the new token (your secret and time differ):', "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
 def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:
+    with shared_lock(PAGE_TOKEN_NAME):  # the token of the pages' name lives only inside the turn
+        check_create_backend_token(unleash, sample_env)
+
+
+def check_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:
     out = run_sample([PYTHON, str(EXAMPLES / "create_backend_token.py")], sample_env)
     summary, secret = out.splitlines()
     try:

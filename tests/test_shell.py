@@ -15,13 +15,14 @@ afterwards.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 
 from blocks import Block, blocks_run_by, expected_pattern, prerequisites
 from harness.demo import run_bash
-from unleash_api import tokens_named_in
+from unleash_api import PAGE_TOKEN_NAME, shared_lock, tokens_named_in
 from unleash_sandbox import Sandbox
 from version_notes import shown_for
 
@@ -34,7 +35,9 @@ def test_shell_block(
     block: Block, unleash: Sandbox, demo_flag: str, sample_env: dict[str, str], tmp_path: Path
 ) -> None:
     earlier = prerequisites(block)  # a folder of its own, as a reader's: nothing in the clone
-    with tokens_named_in(unleash, "\n".join(b.code for b in [*earlier, block])):
+    code = "\n".join(b.code for b in [*earlier, block])
+    turn = shared_lock(PAGE_TOKEN_NAME) if PAGE_TOKEN_NAME in code else nullcontext()
+    with turn, tokens_named_in(unleash, code):  # runs sharing a server take turns with the name
         for before in earlier:
             done = run_bash(before, sample_env, tmp_path)
             assert done.returncode == 0, f"{before.key}, run before {block.key}: {done.stderr}"

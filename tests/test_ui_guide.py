@@ -18,7 +18,7 @@ from blocks import DOCS
 from harness.browser import open_admin_page
 from harness.screenshots import IMAGES, MAX_BYTES, Camera, step
 from pages import guide_steps
-from unleash_api import call, delete_token
+from unleash_api import PAGE_TOKEN_NAME, call, delete_token, shared_lock
 from unleash_sandbox import Sandbox
 
 STEPS = guide_steps()
@@ -30,6 +30,11 @@ STEPS = guide_steps()
     reason="the guide walks the admin UI of Unleash 8 (its menus differ on 7.x), as the page says",
 )
 def test_guide_steps_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
+    with shared_lock(PAGE_TOKEN_NAME):  # the walk makes a token of the pages' name
+        walk(admin_ui, unleash, camera)
+
+
+def walk(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
     page = admin_ui
     page.set_default_timeout(8_000)
     admin_settings, access_control, api_access, new_token, api_urls = STEPS["step-1"]["labels"]

@@ -7,7 +7,6 @@ that lets go last deletes the flag, and only if a test run created it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from blocks import WAY_IN, Block, expected_pattern, site_blocks
-from unleash_api import RUN, call
-from unleash_sandbox import Sandbox, native
+from unleash_api import RUN, call, shared_lock
+from unleash_sandbox import Sandbox
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
@@ -44,11 +43,8 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """The flag the samples read, as the way-in page makes it: on in development."""
     admin = unleash.admin_token
     tags = f"/api/admin/features/{DEMO_FLAG}/tags"
-    lock = native.cache_dir() / "locks" / "demo-flag.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
     cwd = tmp_path_factory.mktemp("demo-flag")
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # one run at a time makes the flag on a shared server
+    with shared_lock("demo-flag"):  # one run at a time makes the flag on a shared server
         existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
         create, *rest = demo_flag_blocks()
         for block in (create, *rest):

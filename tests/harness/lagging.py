@@ -15,7 +15,7 @@ import pytest
 
 from blocks import SHELL_FENCES, prerequisites, site_blocks
 from harness.demo import run_bash
-from unleash_api import call, create_token, delete_token
+from unleash_api import PAGE_TOKEN_NAME, call, create_token, delete_token, shared_lock
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
 
@@ -102,25 +102,24 @@ def rotation(
     *creating, delete = [*prerequisites(last), last]
     env, folder = {**os.environ, **unleash.env()}, tmp_path_factory.mktemp("rotation")
     outputs = []
-    for block in creating:
-        done = run_bash(block, env, folder)
-        assert done.returncode == 0, f"{block.key} failed: {done.stderr}"
-        outputs.append(json.loads(done.stdout)["secret"])
-    created = time.monotonic()  # the new token: both secrets exist from here
-    old, new = outputs[0], outputs[-1]
-    client = "/api/client/features"
-    seen: dict[str, Any] = {"old": old, "new": new}
-    seen["while both exist"] = [call(unleash, "GET", client, s).status_code for s in (old, new)]
-    done = run_bash(delete, env, folder)
-    deleted_at = time.monotonic()
-    seen["delete block"] = (done.returncode, done.stdout)
-    seen["listed after"] = [
-        t["secret"]
-        for t in call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()["tokens"]
-    ]
-    seen["new after the delete"] = call(unleash, "GET", client, new).status_code
-    seen["both existed for"] = deleted_at - created
-    delete_token(unleash, new)  # now: a token of the page's name must not meet other tests
+    with shared_lock(PAGE_TOKEN_NAME):  # another run's delete block would take these too
+        for block in creating:
+            done = run_bash(block, env, folder)
+            assert done.returncode == 0, f"{block.key} failed: {done.stderr}"
+            outputs.append(json.loads(done.stdout)["secret"])
+        created = time.monotonic()  # the new token: both secrets exist from here
+        old, new = outputs[0], outputs[-1]
+        client = "/api/client/features"
+        seen: dict[str, Any] = {"old": old, "new": new}
+        seen["while both exist"] = [call(unleash, "GET", client, s).status_code for s in (old, new)]
+        done = run_bash(delete, env, folder)
+        deleted_at = time.monotonic()
+        seen["delete block"] = (done.returncode, done.stdout)
+        tokens = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()
+        seen["listed after"] = [t["secret"] for t in tokens["tokens"]]
+        seen["new after the delete"] = call(unleash, "GET", client, new).status_code
+        seen["both existed for"] = deleted_at - created
+        delete_token(unleash, new)  # now: a token of the page's name must not meet other tests
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=1)
     try:
