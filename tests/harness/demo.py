@@ -30,11 +30,13 @@ def demo_flag_blocks() -> list[Block]:
     return found
 
 
-def run_bash(block: Block, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_bash(
+    block: Block, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """A block as a reader runs it: bash, stopping at the first failing command."""
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block.code],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
 
 

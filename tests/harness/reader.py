@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blocks import DOCS, WAY_IN, Block, site_blocks
+from harness.demo import run_bash
 from unleash_sandbox import native
 
 # A shell's everyday commands: no page needs to name them.
@@ -121,8 +122,7 @@ def installed(home: Path) -> Path:
         tools = tools_folder(target / "tools")
         env = {"PATH": str(tools), **machine_env(home)}
         for block in blocks:
-            done = subprocess.run(["bash", "-euo", "pipefail", "-c", block.code], cwd=target,
-                                  env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+            done = run_bash(block, env, target, timeout=600)
             assert done.returncode == 0, missing(block, done) or (
                 f"{block.key} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
             )
