@@ -82,7 +82,7 @@ class Block:
         if self.skip_reason:
             return None
         if self.page == WAY_IN:
-            return f"tests/test_reader_path.py::test_reader_path[{self.key}]"
+            return f"tests/test_reader_path.py::test_reader_path[1:{self.key}]"
         in_browser = self.snippet is not None and self.snippet.parent.name == "browser"
         if in_browser or (self.section == "browser" and self.lang in SHELL_FENCES):
             return "tests/test_browser_cors.py::test_browser_sample"  # the page and its setup

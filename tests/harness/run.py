@@ -82,7 +82,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     passed = [n for n in _passed if n.startswith(reader)]
     failed = [n for n in _failed if n.startswith(reader)]
     write(
-        f"reader path: {len(passed)} blocks run in page order as a reader runs them, "
+        f"reader path: {len(passed)} runs of the pages' blocks in page order, as a reader runs them (each block twice), "
         f"{len(failed)} failed"
     )
 
