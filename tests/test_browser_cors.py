@@ -8,7 +8,6 @@ Each case gets a fresh browser context, so no cached preflight answer carries ov
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -17,35 +16,44 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from blocks import DOCS, site_blocks
+from blocks import DOCS, EXAMPLES, site_blocks
 from harness.browser import open_admin_page
 from harness.cors import allowed_origins
-from harness.demo import run_bash
+from harness.demo import Shell
+from harness.reader import PAGE_PORT
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
 from unleash_sandbox.static import serve_folder
 
 RUNNER = "tests/test_browser_cors.py::test_browser_sample"
+PAGE_ORIGIN = f"http://{PAGE_PORT}"
 
 
 @pytest.fixture
-def sample_origin(tmp_path: Path) -> Iterator[str]:
-    """The sample page, set up as the page says (its `cp` block copies the SDK's browser build
-    out of node_modules), served from a second loopback origin."""
+def sample_origin(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served from a second loopback origin: (the folder, its origin)."""
     web = tmp_path / "web"
     web.mkdir()
+    server = serve_folder(web, "127.0.0.2")
+    yield web, f"http://127.0.0.2:{server.server_address[1]}"
+    server.shutdown()
+
+
+def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str]) -> None:
+    """The section's setup blocks, run in the reader's folder: copy the SDK's browser build out
+    of node_modules, save the page, and allow its origin (with the CORS section's script, which
+    the reader saved there; the page's 8080 is this test's origin)."""
     (web / "node_modules").symlink_to(native.install() / "node_modules")
+    shutil.copy(EXAMPLES / "add_cors_origin.sh", web / "add_cors_origin.sh")
+    page = next(b for b in site_blocks() if b.runner == RUNNER and b.snippet is not None)
+    shutil.copy(page.snippet, web / (page.title or "index.html"))
+    shell = Shell(env, web, {PAGE_ORIGIN: origin})
     setup = [b for b in site_blocks() if b.runner == RUNNER and b.snippet is None]
     assert setup, "the browser section has no setup block"
     for block in setup:
-        done = run_bash(block, dict(os.environ), web)
+        done = shell.run(block)
         assert done.returncode == 0, f"{block.key}: {done.stderr}"
-    page = next(b for b in site_blocks() if b.runner == RUNNER and b.snippet is not None)
-    shutil.copy(page.snippet, web / (page.title or "index.html"))
     (web / "node_modules").unlink()
-    server = serve_folder(web, "127.0.0.2")
-    yield f"http://127.0.0.2:{server.server_address[1]}"
-    server.shutdown()
 
 
 def run_sample_page(
@@ -60,30 +68,43 @@ def run_sample_page(
     return result.inner_text(), console
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`', 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
+def test_browser_sample(
+    unleash: Sandbox,
+    demo_flag: str,
+    sample_origin: tuple[Path, str],
+    origins: Callable[[list[str]], int],
+    sample_env: dict[str, str],
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """On a server whose list of origins is a reader's own, the section's steps (the page, the
+    script that adds its origin) make the sample read the flag."""
+    web, origin = sample_origin
+    assert origins(["http://shop.example"]) == 204
+    set_up_as_the_page_says(web, origin, sample_env)
+    assert allowed_origins(unleash) == ["http://shop.example", origin]
+    text, _ = run_sample_page(new_context, origin, unleash)
+    assert text == "docs-demo enabled: true"
+
+
 @pytest.fixture
 def sample_with(
     unleash: Sandbox,
     demo_flag: str,
-    sample_origin: str,
+    sample_origin: tuple[Path, str],
     origins: Callable[[list[str]], int],
+    sample_env: dict[str, str],
     new_context: Callable[..., BrowserContext],
 ) -> Callable[[list[str]], tuple[str, list[str]]]:
-    """Allow these origins, then run the sample page in a fresh context: (its text, console)."""
+    """The sample page set up; then allow these origins, and run it in a fresh context."""
+    web, origin = sample_origin
+    set_up_as_the_page_says(web, origin, sample_env)
 
     def run(allowed: list[str]) -> tuple[str, list[str]]:
         assert origins(allowed) == 204
-        return run_sample_page(new_context, sample_origin, unleash)
+        return run_sample_page(new_context, origin, unleash)
 
     return run
-
-
-@pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`')  # fmt: skip
-def test_browser_sample(
-    sample_with: Callable[[list[str]], tuple[str, list[str]]], sample_origin: str
-) -> None:
-    """The page's own origin allowed: the sample reads the flag."""
-    text, _ = sample_with([sample_origin])
-    assert text == "docs-demo enabled: true"
 
 
 @pytest.mark.claim("troubleshooting.md", "**The browser's origin**: if a front-end SDK works from `curl` but not from your page, the page's origin is not allowed.")  # fmt: skip

@@ -7,12 +7,16 @@ the pinned SDKs (in node_modules next to the file). SDK caches go to a temp HOME
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
+from blocks import DOCS, expected_pattern, site_blocks
+from harness.cors import allowed_origins
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
 from unleash_api import PAGE_TOKEN_NAME, delete_token, shared_lock
 from unleash_sandbox import Sandbox
@@ -57,6 +61,35 @@ def test_sdk_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) ->
 def test_frontend_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
     out = run_node("frontend_node.mjs", reader_env, tmp_path)
     assert out.strip() == "docs-demo enabled: true"
+
+
+FRONT_END = "reference/front-end-api.md"
+
+
+@pytest.mark.claim(FRONT_END, 'To add an origin and keep the ones your server allows already, read the list first.', 'It prints the answer to the `POST` and the list the server allows now, which holds your origin:', 'The script only adds: to allow only your own origins, remove `*` in the admin UI.')  # fmt: skip
+def test_add_cors_origin(
+    unleash: Sandbox, origins: Callable[[list[str]], int], sample_env: dict[str, str]
+) -> None:
+    """On a server with a reader's own list: the origin is added, nothing is dropped or
+    loosened, and a second run changes nothing; a list with `*` keeps it."""
+    command = command_shown(FRONT_END, "add_cors_origin.sh")
+    shown = next(b for b in site_blocks() if b.snippet == EXAMPLES / "add_cors_origin.sh")
+    added = command[-1]
+    for before in (["https://app.reader.example", "https://admin.reader.example"], ["*"]):
+        assert origins(before) == 204
+        for _ in range(2):
+            out = run_sample(["bash", str(EXAMPLES / "add_cors_origin.sh"), added], sample_env)
+            assert expected_pattern(shown.expected_output or "").fullmatch(out.strip()), out
+            assert out.split() == ["204", json.dumps([*before, added], separators=(",", ":"))]
+            assert allowed_origins(unleash) == [*before, added]
+
+
+def command_shown(page: str, file: str) -> list[str]:
+    """The command a page gives to run a sample file: `bash FILE ARGS`."""
+    text = " ".join((DOCS / page).read_text().split())
+    found = re.search(rf"`(bash {re.escape(file)} [^`]+)`", text)
+    assert found, f"{page} does not say how to run {file}"
+    return found[1].split()
 
 
 def test_examples_have_tests() -> None:

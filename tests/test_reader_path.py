@@ -22,9 +22,9 @@ from playwright.sync_api import BrowserContext, expect
 
 import unleash_sandbox
 from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, site_blocks
+from harness.demo import exported
 from harness.reader import (
     Reader,
-    exported,
     install_blocks,
     installed,
     missing,
@@ -38,7 +38,7 @@ from unleash_sandbox.planted import Planted, plant
 from version_notes import shown_for
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
-RUNS = re.compile(r"`(?P<command>(?:python|node) (?P<file>[\w.-]+))`")
+RUNS = re.compile(r"`(?P<command>(?:python|node|bash) (?P<file>[\w.-]+)(?: [^`]+)?)`")
 LANGS = SHELL_FENCES | {"python", "py", "javascript", "js", "html"}
 
 
@@ -85,19 +85,25 @@ def reader(
     base = tmp_path_factory.mktemp("reader")
     (base / "home").mkdir()
     install = installed(base / "home")
-    variables = exported(next(b for b in STEPS if b.page == WAY_IN and exported(b)))
+    variables = exported(next(b.code for b in STEPS if b.page == WAY_IN and exported(b.code)))
     assert {k: v for k, v in variables.items() if k != "UNLEASH_URL"} == {
         f"UNLEASH_{kind.upper()}_TOKEN": secret for kind, secret in SANDBOX_TOKENS.items()
     }, "the way-in page's tokens are not the ones the sandbox starts with"
     variables["UNLEASH_URL"] = fresh_server.url  # the one thing a reader changes: the address
-    return reader_folder(base / "work", install, variables)
+    return reader_folder(base / "work", install, variables, free_port())
 
 
-def run(reader: Reader, block: Block, args: list[str]) -> str:
-    done = subprocess.run(args, cwd=reader.folder, env=reader.env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+def run(reader: Reader, block: Block, args: list[str] | None = None) -> str:
+    """Run a shell block in the reader's terminal, or a saved file with `args`."""
+    if args is None:
+        done, what = reader.shell.run(block), "the block"
+    else:
+        done = subprocess.run(args, cwd=reader.folder, env=reader.env, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        reader.shell.remember(done.stdout)
+        what = f"`{' '.join(args)}`"
     assert done.returncode == 0, missing(block, done) or (
-        f"{block.key}: `{' '.join(args)}` exited {done.returncode}\n"
+        f"{block.key}: {what} exited {done.returncode}\n"
         f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     )
     return done.stdout
@@ -138,7 +144,7 @@ def open_served_page(
     reader: Reader, block: Block, new_context: Callable[..., BrowserContext]
 ) -> str:
     """Start the page's web server in the background, open the address it gives, read the page."""
-    port = free_port()
+    port = reader.port
     command = block.code.strip().replace(SERVE.match(block.code.strip())["port"], str(port))
     address = re.search(r"`(http://127\.0\.0\.1:\d+/[^`]+)`", block.after)
     assert address, f"{block.key}: the page does not say which address to open"
@@ -179,17 +185,18 @@ def test_reader_path(
     new_context: Callable[..., BrowserContext],
     unleash: Sandbox,
 ) -> None:
-    if block in install_blocks() or exported(block):
+    if block in install_blocks() or (block.page == WAY_IN and exported(block.code)):
         return  # done by the `reader` fixture, as the reader's first steps (and cached)
     if serves(block):
         output = open_served_page(reader, block, new_context)
-    elif block.lang in SHELL_FENCES:
-        output = run(reader, block, ["bash", "-euo", "pipefail", "-c", block.code])
+    elif block.lang in SHELL_FENCES and block.snippet is None:
+        output = run(reader, block)
     elif block.lang == "html":
         saved(reader, block, "index.html")
         return  # a page: served and opened by the web server block after it
     else:
-        name = saved(reader, block, "sample.py" if block.lang in ("python", "py") else "sample.mjs")
+        neutral = {"python": "sample.py", "py": "sample.py", "bash": "sample.sh"}
+        name = saved(reader, block, neutral.get(block.lang, "sample.mjs"))
         output = run(reader, block, command_for(block, name))
     shown = shown_output(block)
     if shown is None or expected_pattern(shown_for(unleash, shown)).fullmatch(output.strip()):

@@ -6,8 +6,9 @@ after it), the block's output must match it, where `<...>` in the expected outpu
 value that differs on every run (a secret, a time) and matches any text on one line.
 
 On a page whose steps build on each other (it has a "**Before you start**" paragraph), a block
-runs after the blocks a reader has run before it (blocks.prerequisites), in the same folder;
-only its own output is compared.
+runs after the blocks a reader has run before it (blocks.prerequisites), in the same folder and
+the same terminal (harness.demo.Shell: what a block exports stays set, and a `'<...>'` the reader
+fills in gets the secret they copied last); only its own output is compared.
 
 Tokens a block creates (by a name its code, or its prerequisites' code, mentions) are deleted
 afterwards.
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from blocks import Block, blocks_run_by, expected_pattern, prerequisites
-from harness.demo import run_bash
+from harness.demo import Shell
 from unleash_api import PAGE_TOKEN_NAME, shared_lock, tokens_named_in
 from unleash_sandbox import Sandbox
 from version_notes import shown_for
@@ -37,11 +38,12 @@ def test_shell_block(
     earlier = prerequisites(block)  # a folder of its own, as a reader's: nothing in the clone
     code = "\n".join(b.code for b in [*earlier, block])
     turn = shared_lock(PAGE_TOKEN_NAME) if PAGE_TOKEN_NAME in code else nullcontext()
+    shell = Shell(dict(sample_env), tmp_path)  # the reader's terminal: exports carry over
     with turn, tokens_named_in(unleash, code):  # runs sharing a server take turns with the name
         for before in earlier:
-            done = run_bash(before, sample_env, tmp_path)
+            done = shell.run(before)
             assert done.returncode == 0, f"{before.key}, run before {block.key}: {done.stderr}"
-        result = run_bash(block, sample_env, tmp_path)
+        result = shell.run(block)
     assert result.returncode == 0, (
         f"{block.key} exited {result.returncode}\n{block.code}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"

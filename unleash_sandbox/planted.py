@@ -21,12 +21,12 @@ What a reader's server holds, and why each is there:
 
 from __future__ import annotations
 
-from http.cookiejar import CookieJar
 import json
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.cookiejar import CookieJar
 from typing import Any
 
 from . import Sandbox
@@ -149,9 +149,7 @@ def _user_with_pat(server: Sandbox, name: str) -> tuple[int, str]:
     user = _call(server, "POST", "/api/admin/user-admin", {
         "username": name, "email": f"{name}@example.com", "name": name, "rootRole": 2,
         "password": password, "sendEmail": False}, 201)  # fmt: skip
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(CookieJar())
-    )
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
     def post(path: str, body: Any) -> Any:
         request = urllib.request.Request(f"{server.url}{path}", json.dumps(body).encode(),

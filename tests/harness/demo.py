@@ -8,6 +8,8 @@ that lets go last deletes the flag, and only if a test run created it.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +33,61 @@ def demo_flag_blocks() -> list[Block]:
 
 
 def run_bash(
-    block: Block, env: dict[str, str], cwd: Path, timeout: float = 60
+    block: Block, env: dict[str, str], cwd: Path, timeout: float = 60, code: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """A block as a reader runs it: bash, stopping at the first failing command."""
     return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block.code],
+        ["bash", "-euo", "pipefail", "-c", block.code if code is None else code],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
+
+
+PLACEHOLDER = re.compile(r"'<[^'<>]+>'")  # export OLD_SECRET='<the secret your service ...>'
+SECRET = re.compile(r"(?<![\w.])[\w*\[\]]+:[\w*]+\.[0-9a-f]{56}\b")
+EXPORT = re.compile(r"^export (\w+)=(.*)$")
+
+
+def exported(code: str) -> dict[str, str]:
+    """The variables a block's `export NAME=value` lines set."""
+    found = {}
+    for line in code.splitlines():
+        if match := EXPORT.match(line.strip()):
+            found[match[1]] = shlex.split(match[2])[0]
+    return found
+
+
+class Shell:
+    """A reader's terminal, where a page's blocks run one after another.
+
+    What a block exports stays set for the blocks after it; where a block asks the reader to
+    paste a value of their own (`'<...>'`), the reader pastes what they copied last: the token
+    secret the last block they ran printed (Step 3 of the create guide says to copy it).
+    """
+
+    def __init__(self, env: dict[str, str], cwd: Path, rewrites: dict[str, str] | None = None):
+        self.env, self.cwd, self.copied = env, cwd, ""
+        self.rewrites = rewrites or {}  # what the reader changes in every block, such as a port
+
+    def pasted(self, block: Block) -> str:
+        code = block.code
+        for old, new in self.rewrites.items():
+            code = code.replace(old, new)
+        if not PLACEHOLDER.search(code):
+            return code
+        assert self.copied, f"{block.key} asks for a secret that no block before it printed"
+        return PLACEHOLDER.sub(lambda _: shlex.quote(self.copied), code)
+
+    def remember(self, printed: str) -> None:
+        if found := SECRET.findall(printed):
+            self.copied = found[-1]
+
+    def run(self, block: Block, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        code = self.pasted(block)
+        done = run_bash(block, self.env, self.cwd, timeout, code)
+        if done.returncode == 0:
+            self.env.update(exported(code))
+            self.remember(done.stdout)
+        return done
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from blocks import SHELL_FENCES, prerequisites, site_blocks
-from harness.demo import run_bash
+from harness.demo import Shell
 from unleash_api import PAGE_TOKEN_NAME, call, create_token, delete_token, shared_lock
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
@@ -100,26 +99,32 @@ def rotation(
     """
     last = [b for b in site_blocks() if b.page == ROTATION and b.lang in SHELL_FENCES][-1]
     *creating, delete = [*prerequisites(last), last]
-    env, folder = {**os.environ, **unleash.env()}, tmp_path_factory.mktemp("rotation")
-    outputs = []
-    with shared_lock(PAGE_TOKEN_NAME):  # another run's delete block would take these too
+    shell = Shell({**os.environ, **unleash.env()}, tmp_path_factory.mktemp("rotation"))
+    client = "/api/client/features"
+    with shared_lock(PAGE_TOKEN_NAME):  # another run's blocks make tokens of this name too
+        twin = call(unleash, "POST", "/api/admin/api-tokens", unleash.admin_token, json={
+            "tokenName": PAGE_TOKEN_NAME, "type": "backend", "environment": "development",
+            "projects": ["default"]}).json()["secret"]  # another deployment's: same name, scope  # fmt: skip
+        seen: dict[str, Any] = {"twin": twin, "outputs": {}}
         for block in creating:
-            done = run_bash(block, env, folder)
+            done = shell.run(block)
             assert done.returncode == 0, f"{block.key} failed: {done.stderr}"
-            outputs.append(json.loads(done.stdout)["secret"])
-        created = time.monotonic()  # the new token: both secrets exist from here
-        old, new = outputs[0], outputs[-1]
-        client = "/api/client/features"
-        seen: dict[str, Any] = {"old": old, "new": new}
+            seen["outputs"][block.section] = done.stdout
+            if block.section == "new-token":
+                created = time.monotonic()  # the new token: both secrets exist from here
+        old, new = shell.env["OLD_SECRET"], shell.copied
+        seen |= {"old": old, "new": new}
         seen["while both exist"] = [call(unleash, "GET", client, s).status_code for s in (old, new)]
-        done = run_bash(delete, env, folder)
+        done = shell.run(delete)
         deleted_at = time.monotonic()
         seen["delete block"] = (done.returncode, done.stdout)
+        seen["old right after the delete"] = call(unleash, "GET", client, old).status_code
         tokens = call(unleash, "GET", "/api/admin/api-tokens", unleash.admin_token).json()
         seen["listed after"] = [t["secret"] for t in tokens["tokens"]]
         seen["new after the delete"] = call(unleash, "GET", client, new).status_code
         seen["both existed for"] = deleted_at - created
-        delete_token(unleash, new)  # now: a token of the page's name must not meet other tests
+        for secret in (new, twin):  # now: a token of the page's name must not meet other tests
+            delete_token(unleash, secret)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=1)
     try:

@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blocks import DOCS, WAY_IN, Block, site_blocks
-from harness.demo import run_bash
+from harness.demo import Shell, run_bash
 from unleash_sandbox import native
 
 # A shell's everyday commands: no page needs to name them.
@@ -28,7 +27,6 @@ BASICS = ("basename", "cat", "cp", "dirname", "echo", "env", "grep", "head", "ls
           "mktemp", "mv", "printf", "readlink", "rm", "sed", "seq", "sh", "sleep", "sort", "tail",
           "tee", "test", "tr", "true", "false", "uname", "wc")  # fmt: skip
 INSTALL = re.compile(r"^\s*(?:pip install |npm install |npm init|python3 -m venv |\. \S+activate)")
-EXPORT = re.compile(r"^export (\w+)=(.*)$")
 
 
 def way_in_text() -> str:
@@ -72,15 +70,6 @@ def tools_folder(folder: Path) -> Path:
 
 def install_blocks() -> list[Block]:
     return [b for b in site_blocks() if b.page == WAY_IN and INSTALL.search(b.code)]
-
-
-def exported(block: Block) -> dict[str, str]:
-    """The variables an `export NAME=value` block sets."""
-    found = {}
-    for line in block.code.splitlines():
-        if match := EXPORT.match(line.strip()):
-            found[match[1]] = shlex.split(match[2])[0]
-    return found
 
 
 NETWORK = re.compile(r"PROXY|CERT|CA_BUNDLE|CAINFO|^SSL_|^PIP_|^npm_config_", re.I)
@@ -143,13 +132,19 @@ def missing(block: Block, done: subprocess.CompletedProcess[str]) -> str | None:
 
 @dataclass
 class Reader:
-    """A reader's folder, environment (the page's variables, an active venv) and tools."""
+    """A reader's folder, environment (the page's variables, an active venv) and tools; their
+    terminal, and the port their web server gets in place of the page's 8080 (a busy machine)."""
 
     folder: Path
     env: dict[str, str]
+    shell: Shell
+    port: int
 
 
-def reader_folder(folder: Path, install: Path, variables: dict[str, str]) -> Reader:
+PAGE_PORT = "127.0.0.1:8080"  # the address the pages serve the browser sample on
+
+
+def reader_folder(folder: Path, install: Path, variables: dict[str, str], port: int) -> Reader:
     """A folder like the reader's after the way-in page: its installs, linked from the cache."""
     folder.mkdir(parents=True)
     for name in (".venv", "node_modules"):
@@ -162,4 +157,5 @@ def reader_folder(folder: Path, install: Path, variables: dict[str, str]) -> Rea
     venv = folder / ".venv"
     env = {**machine_env(home), "TMPDIR": str(tmp), "VIRTUAL_ENV": str(venv),
            "PATH": f"{venv / 'bin'}:{install / 'tools'}", **variables}  # fmt: skip
-    return Reader(folder, env)
+    shell = Shell(env, folder, {PAGE_PORT: f"127.0.0.1:{port}"})
+    return Reader(folder, env, shell, port)
