@@ -18,8 +18,9 @@ import requests
 from blocks import DOCS, expected_pattern, site_blocks
 from harness.cors import allowed_origins
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
-from unleash_api import PAGE_TOKEN_NAME, delete_token, shared_lock
+from unleash_api import delete_token, shared_lock
 from unleash_sandbox import Sandbox
+from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
 
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'Made by the server: the value to send in the `Authorization` header.')  # fmt: skip

@@ -83,9 +83,6 @@ def shared_lock(name: str) -> Iterator[None]:
         yield
 
 
-# The pages' token name (PAGE_TOKEN_NAME): the pages' blocks make tokens of this name, and the
-# rotation checks look for them, so runs that share a server take turns with it
-# (shared_lock(PAGE_TOKEN_NAME)).
 
 
 @contextmanager
