@@ -83,8 +83,6 @@ def shared_lock(name: str) -> Iterator[None]:
         yield
 
 
-
-
 @contextmanager
 def tokens_named_in(unleash: Sandbox, code: str) -> Iterator[None]:
     """Delete the tokens a sample makes: new ones whose name (in quotes) its code mentions."""
