@@ -135,8 +135,9 @@ OUTPUT_MARK = "<!--pytest-codeblocks:expected-output-->"
 
 
 def _section(lines: list[str], opening: int) -> str | None:
+    """The anchor of the nearest heading above the block (`## ` or `### `)."""
     for line in reversed(lines[: opening - 1]):
-        if line.startswith("## "):
+        if line.startswith(("## ", "### ")):
             anchor = re.search(r"\{#([\w-]+)\}", line)
             return anchor[1] if anchor else None
     return None
@@ -188,11 +189,20 @@ def prerequisites(block: Block) -> list[Block]:
         for b in site_blocks()
         if b.lang in SHELL_FENCES and not b.skip_reason and b.page != WAY_IN
     ]
-    needed = []
-    for link in LINK.finditer(found["text"]):
-        page = Path(os.path.normpath(block.page.parent / link["page"]))
-        needed += [b for b in runnable if b.page == page and b.section == link["anchor"]]
+    linked = built_on(block.page)
+    needed = [b for b in runnable if (b.page, b.section) in linked]
     return needed + [b for b in runnable if b.page == block.page and b.line < block.line]
+
+
+def built_on(page: Path) -> list[tuple[Path, str]]:
+    """The sections (page, anchor) a page's "**Before you start**" paragraph links to."""
+    found = BEFORE.search((DOCS / page).read_text())
+    if found is None:
+        return []
+    return [
+        (Path(os.path.normpath(page.parent / link["page"])), link["anchor"])
+        for link in LINK.finditer(found["text"])
+    ]
 
 
 def expected_pattern(expected: str) -> re.Pattern[str]:

@@ -55,3 +55,18 @@ def guide_steps(
             current["labels"] += re.findall(r"\*\*(.+?)\*\*", line)
             current["urls"] += re.findall(r"`(/[^`\s]*)`", line)
     return steps
+
+
+def walk(page: str) -> dict[str, list[str]]:
+    """A how-to's steps (`{#step-1}`, `{#step-2}`, ...) as one walk: their labels and URLs, in
+    order."""
+    steps = guide_steps(page)
+    return {
+        kind: [
+            item
+            for anchor, found in steps.items()
+            if anchor.startswith("step-")
+            for item in found[kind]
+        ]  # fmt: skip
+        for kind in ("labels", "urls")
+    }

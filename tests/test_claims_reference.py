@@ -53,7 +53,6 @@ def test_token_types__type_accepted_in_any_case(make_token: MakeToken, spelling:
     assert make_token(type=spelling, environment="development")["type"] == spelling.lower()
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'the Admin API refuses `"type": "admin"` (`400`).')  # fmt: skip
 @pytest.mark.claim(PAGE, 'the form and the Admin API refuse this type')  # fmt: skip
 @pytest.mark.parametrize("spelling", ["admin", "ADMIN"])
 def test_token_types__admin_type_is_refused(unleash: Sandbox, spelling: str) -> None:
@@ -202,7 +201,6 @@ def test_permissions__admin_lists_all_tokens_with_secrets(unleash: Sandbox) -> N
     assert unleash.admin_token in {t["secret"] for t in tokens}  # secrets in full, admin ones too
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", '**Admins** (users with the root role *Admin*) can create backend and front-end tokens for any project, and see and delete every token.')  # fmt: skip
 @pytest.mark.claim(PAGE, '| Admin | all, with secrets | yes |')  # fmt: skip
 def test_permissions__admin_user_creates_sees_and_deletes(
     unleash: Sandbox, login_as: LoginAs
@@ -219,7 +217,6 @@ def test_permissions__admin_user_creates_sees_and_deletes(
         assert listed(unleash, secret) is None
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'yet they can list the backend and front-end tokens there, **secrets included**.')  # fmt: skip
 @pytest.mark.claim(PAGE, '| Editor | backend and front-end tokens, with secrets | no (`403`) |')  # fmt: skip
 def test_permissions__editor_lists_backend_and_front_end_with_secrets(
     unleash: Sandbox, login_as: LoginAs
@@ -231,7 +228,7 @@ def test_permissions__editor_lists_backend_and_front_end_with_secrets(
     assert unleash.backend_token in {t["secret"] for t in tokens}
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", '**Editors** cannot create tokens on the *API access* page (the server answers `403`)', '**Viewers** can neither see nor create tokens (`403`).')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'You need the root role *Admin*.')  # fmt: skip
 @pytest.mark.claim(PAGE, '| Editor | backend and front-end tokens, with secrets | no (`403`) |', '| Viewer | no (`403`) | no (`403`) |')  # fmt: skip
 @pytest.mark.parametrize("role", ["Editor", "Viewer"])
 def test_permissions__cannot_create_on_api_access(
@@ -246,8 +243,8 @@ def test_permissions__viewer_cannot_list(unleash: Sandbox, login_as: LoginAs) ->
     assert call(unleash, "GET", TOKENS, session=login_as("Viewer")).status_code == 403
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "They can create tokens for a single project through that project's API tokens.")  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "Editors may make one there, which they cannot do on the admin *API access* page")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "Editors can make [a token for one project](how-to-create-a-project-api-token.md) instead")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-a-project-api-token.md", "Editors may make one, which they cannot do on the admin *API access* page")  # fmt: skip
 @pytest.mark.claim(PAGE, 'An Editor can create and delete tokens for a single project through `/api/admin/projects/<project>/api-tokens`.')  # fmt: skip
 def test_permissions__editor_creates_and_deletes_project_tokens(
     unleash: Sandbox, login_as: LoginAs

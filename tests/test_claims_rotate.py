@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from blocks import site_blocks
+from blocks import built_on, site_blocks
 from harness.demo import Shell
 from harness.lagging import ROTATION
 
@@ -47,7 +47,9 @@ def test_old_token__a_mistyped_secret_prints_nothing(
 ) -> None:
     step = next(b for b in site_blocks() if b.page == ROTATION and b.section == "old-token")
     shell = Shell(dict(sample_env), tmp_path)
-    shell.copied = "default:development." + "0" * 56  # a secret the server never made
+    made_up = "default:development." + "0" * 56  # a secret the server never made
+    source = next(b for b in site_blocks() if (b.page, b.section) in built_on(ROTATION))
+    shell.remember(source, made_up)
     done = shell.run(step)
     assert (done.returncode, done.stdout) == (0, "")
 

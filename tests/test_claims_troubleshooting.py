@@ -71,9 +71,8 @@ PAGE = "troubleshooting.md"
     PAGE,
     "Unleash answers `401 Unauthorized` when it does not know who is asking, and `403 Forbidden` "
     "when it knows but the secret may not do what was asked.",
-    "The message in the JSON answer tells the cases apart.",
-    "Each row below is a request the tests send to the live server, with the status and the "
-    "message it gets.",
+    "The JSON answer's `message` says which of the cases below you are in; some cases share a "
+    "message, and then the request tells them apart.",
 )
 @pytest.mark.parametrize(
     "case",
@@ -93,3 +92,5 @@ def test_troubleshooting_table(
         expected = TROUBLESHOOTING_7.get(case, expected)
     for response in send(unleash, make_token, login_as, case):
         assert (response.status_code, message(response)) == expected
+    sharing = [c for c, r in ROWS.items() if r["Message"] == row["Message"] and c != case]
+    assert all(ROWS[c]["Request"] != row["Request"] for c in sharing)  # the request tells apart

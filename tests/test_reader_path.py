@@ -100,7 +100,7 @@ def run(reader: Reader, block: Block, args: list[str] | None = None) -> str:
     else:
         done = subprocess.run(args, cwd=reader.folder, env=reader.env, capture_output=True,
                               text=True, timeout=60)  # fmt: skip
-        reader.shell.remember(done.stdout)
+        reader.shell.remember(block, done.stdout)
         what = f"`{' '.join(args)}`"
     assert done.returncode == 0, missing(block, done) or (
         f"{block.key}: {what} exited {done.returncode}\n"

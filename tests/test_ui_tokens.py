@@ -18,30 +18,26 @@ from playwright.sync_api import Page, expect
 from blocks import DOCS
 from harness.browser import open_project
 from harness.screenshots import Camera, step
-from pages import guide_steps
+from pages import walk
 from unleash_api import RUN, call, delete_token
 from unleash_sandbox import Sandbox
 
-STEPS = guide_steps()
-PAGE = "how-to/how-to-create-api-tokens.md"
-GUIDE = (DOCS / PAGE).read_text()
+PROJECT = "how-to/how-to-create-a-project-api-token.md"
+PERSONAL = "how-to/how-to-create-a-personal-access-token.md"
+PERSONAL_TEXT = (DOCS / PERSONAL).read_text()
 
 
-def section(anchor: str) -> str:
-    return GUIDE.split(f"{{#{anchor}}}", 1)[1].split("\n## ", 1)[0]
-
-
-@pytest.mark.claim(PAGE, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A token made there reads that one project and no other", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
+@pytest.mark.claim(PROJECT, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A project API token reads the flags of one project and no other.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2)", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
 @pytest.mark.since_unleash(
     8,
-    reason="the guide walks the admin UI of Unleash 8 (its menus differ on 7.x), as the page says",
+    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
 )
 def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
     page = admin_ui
     page.set_default_timeout(15_000)  # the shared machine is slow at times
     (projects, default, settings, api_access, new_token, form_title, name_label, connect_label,
-     environment_label, create_label) = STEPS["project-token"]["labels"]  # fmt: skip
-    (settings_url,) = STEPS["project-token"]["urls"]
+     environment_label, create_label) = walk(PROJECT)["labels"]  # fmt: skip
+    (settings_url,) = walk(PROJECT)["urls"]
     secret = None
     with step("project token section (Projects › Default › Settings › API access)"):
         open_project(page, projects, default, "default")
@@ -82,10 +78,10 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
     camera.compare()
 
 
-@pytest.mark.claim(PAGE, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
+@pytest.mark.claim(PERSONAL, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
 @pytest.mark.since_unleash(
     8,
-    reason="the guide walks the admin UI of Unleash 8 (its menus differ on 7.x), as the page says",
+    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
 )
 def test_personal_access_token_in_the_admin_ui(
     admin_ui: Page, unleash: Sandbox, camera: Camera
@@ -93,7 +89,7 @@ def test_personal_access_token_in_the_admin_ui(
     page = admin_ui
     page.set_default_timeout(15_000)  # the shared machine is slow at times
     (profile_settings, personal_tokens, new_token, description_label, expiry_label,
-     *choices, create_label) = STEPS["personal-access-token"]["labels"]  # fmt: skip
+     *choices, create_label) = walk(PERSONAL)["labels"]  # fmt: skip
     description = f"{RUN}-ui-pat"
     with step("personal access token section (avatar menu › Profile settings)"):
         avatar = page.get_by_role("button").filter(has=page.get_by_test_id("HEADER_USER_AVATAR"))
@@ -105,11 +101,9 @@ def test_personal_access_token_in_the_admin_ui(
 
     with step("personal access token section (the Create personal API token form)"):
         field = page.get_by_role("textbox", name=description_label)
-        field.fill(re.search(r"such as `([^`]+)`", section("personal-access-token"))[1])
+        field.fill(re.search(r"such as `([^`]+)`", PERSONAL_TEXT)[1])
         expiry = page.get_by_role("combobox", name=expiry_label, exact=True)
-        default = next(
-            c for c in choices if f"**{c}** (the default)" in section("personal-access-token")
-        )
+        default = next(c for c in choices if f"**{c}** (the default)" in PERSONAL_TEXT)
         expect(expiry).to_have_text(default)
         date = page.get_by_text("Token will expire on").locator("strong")
         date.evaluate("d => { d.textContent = '••/••/••••'; }")  # it changes every day
@@ -147,7 +141,7 @@ def test_personal_access_token_in_the_admin_ui(
     camera.compare()
 
 
-@pytest.mark.claim(PAGE, "Through the Admin API, an expiry is required: `POST /api/admin/user/tokens` without `expiresAt` is refused with `400`.")  # fmt: skip
+@pytest.mark.claim(PERSONAL, "Through the Admin API, an expiry is required: `POST /api/admin/user/tokens` without `expiresAt` is refused with `400`.")  # fmt: skip
 def test_personal_access_token_needs_an_expiry(
     unleash: Sandbox, login_as: Callable[[str], requests.Session]
 ) -> None:

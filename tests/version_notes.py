@@ -61,5 +61,5 @@ NOTES = {
     "reference/api-tokens-and-client-keys.md": ["admin token", "personal access token", "401"],
     "reference/front-end-api.md": ["admin token", "200", "admin UI steps for CORS"],
     "troubleshooting.md": ["admin token", "expired", "200"],
-    "how-to/how-to-create-api-tokens.md": ["`secure`", "admin UI of Unleash 8"],
+    "how-to/how-to-create-api-tokens.md": ["`secure`"],
 }

@@ -7,18 +7,12 @@ that lets go last deletes the flag, and only if a test run created it.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from blocks import WAY_IN, Block, expected_pattern, site_blocks
-from unleash_api import RUN, call, shared_lock
-from unleash_sandbox import Sandbox
+from blocks import WAY_IN, Block, built_on, site_blocks
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
@@ -59,14 +53,15 @@ def exported(code: str) -> dict[str, str]:
 class Shell:
     """A reader's terminal, where a page's blocks run one after another.
 
-    What a block exports stays set for the blocks after it; where a block asks the reader to
-    paste a value of their own (`'<...>'`), the reader pastes what they copied last: the token
-    secret the last block they ran printed (Step 3 of the create guide says to copy it).
+    What a block exports stays set for the blocks after it. Where a block asks the reader to
+    paste a value of their own (`'<...>'`), the reader pastes the token secret they copied: the
+    last one printed by a block of the sections the page's "**Before you start**" builds on.
     """
 
     def __init__(self, env: dict[str, str], cwd: Path, rewrites: dict[str, str] | None = None):
-        self.env, self.cwd, self.copied = env, cwd, ""
+        self.env, self.cwd = env, cwd
         self.rewrites = rewrites or {}  # what the reader changes in every block, such as a port
+        self.printed: list[tuple[Block, str]] = []  # the secrets each block printed, in order
 
     def pasted(self, block: Block) -> str:
         code = block.code
@@ -74,56 +69,22 @@ class Shell:
             code = code.replace(old, new)
         if not PLACEHOLDER.search(code):
             return code
-        assert self.copied, f"{block.key} asks for a secret that no block before it printed"
-        return PLACEHOLDER.sub(lambda _: shlex.quote(self.copied), code)
+        sources = built_on(block.page)
+        copied = [secret for b, secret in self.printed if (b.page, b.section) in sources]
+        assert copied, f"{block.key} asks for a secret that no block of {sources} printed"
+        return PLACEHOLDER.sub(lambda _: shlex.quote(copied[-1]), code)
 
-    def remember(self, printed: str) -> None:
-        if found := SECRET.findall(printed):
-            self.copied = found[-1]
+    def remember(self, block: Block, printed: str) -> None:
+        self.printed += [(block, secret) for secret in SECRET.findall(printed)]
+
+    @property
+    def last_secret(self) -> str:
+        return self.printed[-1][1]
 
     def run(self, block: Block, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         code = self.pasted(block)
         done = run_bash(block, self.env, self.cwd, timeout, code)
         if done.returncode == 0:
             self.env.update(exported(code))
-            self.remember(done.stdout)
+            self.remember(block, done.stdout)
         return done
-
-
-@pytest.fixture(scope="session")
-def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The flag the samples read, as the way-in page makes it: on in development."""
-    admin = unleash.admin_token
-    tags = f"/api/admin/features/{DEMO_FLAG}/tags"
-    cwd = tmp_path_factory.mktemp("demo-flag")
-    with shared_lock("demo-flag"):  # one run at a time makes the flag on a shared server
-        existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
-        create, *rest = demo_flag_blocks()
-        for block in (create, *rest):
-            done = run_bash(block, {**_plain_env(), **unleash.env()}, cwd)
-            assert done.returncode == 0, f"{block.key} failed:\n{done.stdout}{done.stderr}"
-            shown = block.expected_output  # the creation's status depends on what was there
-            if (
-                block is not create
-                and shown
-                and not expected_pattern(shown).fullmatch(done.stdout.strip())
-            ):
-                raise AssertionError(
-                    f"{block.key} printed {done.stdout!r}; the page shows {shown!r}"
-                )
-        for value in [RUN] + ([] if existed else [CREATED_BY_DOCS]):
-            body = {"type": "simple", "value": value}
-            call(unleash, "POST", tags, admin, json=body).raise_for_status()
-    yield DEMO_FLAG
-    call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
-    call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
-    left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
-    if left == {CREATED_BY_DOCS}:
-        call(unleash, "DELETE", f"{FEATURES}/{DEMO_FLAG}", admin)  # archive ...
-        call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
-        call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
-
-
-def _plain_env() -> dict[str, str]:
-    """The test run's PATH and home, without any variable the samples read."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}

@@ -113,7 +113,7 @@ def rotation(
             seen["outputs"][block.section] = done.stdout
             if block.section == "new-token":
                 created = time.monotonic()  # the new token: both secrets exist from here
-        old, new = shell.env["OLD_SECRET"], shell.copied
+        old, new = shell.env["OLD_SECRET"], shell.last_secret
         seen |= {"old": old, "new": new}
         seen["while both exist"] = [call(unleash, "GET", client, s).status_code for s in (old, new)]
         done = shell.run(delete)
