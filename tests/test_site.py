@@ -11,6 +11,7 @@ import pytest
 
 from blocks import DOCS, site_blocks
 from unleash_sandbox import pins
+from unleash_sandbox.builders import build
 
 
 class _CodeText(HTMLParser):
@@ -146,3 +147,23 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{file.relative_to(root)}: {ref} (no such anchor)")
     assert pages and not broken, "\n".join(broken)
+
+
+def test_deployed_site_names_its_own_address(
+    site: Path, builder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Canonical links and the sitemap carry the address the workflow deploys to (SITE_URL);
+    a local build names none, and no build names a loopback address there."""
+    assert 'rel="canonical"' not in (site / "index.html").read_text()
+    deployed = "https://docs.example.org/unleash/"
+    monkeypatch.setenv("SITE_URL", deployed)
+    out = tmp_path / "site"
+    assert build(builder, out).returncode == 0
+    index = (out / "index.html").read_text()
+    assert f'<link rel="canonical" href="{deployed}"' in index
+    sitemap = out / "sitemap.xml"
+    if sitemap.exists():  # MkDocs writes one
+        assert f"<loc>{deployed}</loc>" in sitemap.read_text()
+    for built in (out / "index.html", sitemap):
+        if built.exists():
+            assert "127.0.0.1" not in built.read_text().split("<body", 1)[0], built
