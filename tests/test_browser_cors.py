@@ -68,6 +68,7 @@ def run_sample_page(
     return result.inner_text(), console
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'The page will be served from `http://127.0.0.1:8080`, and the server must [allow that origin](front-end-api.md#cors).')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`', 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
 def test_browser_sample(
     unleash: Sandbox,

@@ -145,7 +145,7 @@ def test_cors__every_origin_by_default(unleash: Sandbox) -> None:
 
 
 @pytest.mark.claim("troubleshooting.md", 'The server still answers `200`, without an `Access-Control-Allow-Origin` header, and the browser blocks the answer')  # fmt: skip
-@pytest.mark.claim(PAGE, 'Once you set a list, an allowed origin gets its own origin back in the header, and any other origin gets **no** such header.', 'The server still answers `200` with the flags')  # fmt: skip
+@pytest.mark.claim(PAGE, 'Once the list names origins and no `*`, an allowed origin gets its own origin back in the header, and any other origin gets **no** such header.', 'The server still answers `200` with the flags')  # fmt: skip
 def test_cors__allowed_origin_echoed_other_origin_gets_no_header(
     unleash: Sandbox, origins: Callable[[list[str]], int]
 ) -> None:
@@ -162,7 +162,7 @@ def test_cors__preflight_may_be_cached_for_a_day(unleash: Sandbox) -> None:
     assert answer.headers.get("Access-Control-Max-Age") == "86400"
 
 
-@pytest.mark.claim(PAGE, 'The front-end API does not use a new list at once', "Reading the admin UI's configuration reloads it straight away, so opening the admin UI, or calling `GET /api/admin/ui-config`, applies a new list at once.", '**With the Admin API**: post the whole list; the server answers `204 No Content`.')  # fmt: skip
+@pytest.mark.claim(PAGE, 'The front-end API does not use a new list at once', "Reading the admin UI's configuration reloads it straight away, so opening the admin UI, or calling `GET /api/admin/ui-config` as the script does, applies a new list at once.", '**With the Admin API**: the server keeps one list, and `POST /api/admin/ui-config/cors` with `{"frontendApiOrigins": [...]}` replaces all of it; the server answers `204 No Content`.')  # fmt: skip
 def test_cors__new_list_waits_for_a_reload(
     unleash: Sandbox, origins: Callable[[list[str]], int]
 ) -> None:
@@ -177,8 +177,21 @@ def test_cors__new_list_waits_for_a_reload(
     ).status_code
     assert status == 204
     assert allow_origin_header(unleash, "http://second.example") == (200, None)  # not yet ...
-    allowed_origins(unleash)  # ... until the admin UI's configuration is read
+    assert allowed_origins(unleash) == ["http://second.example"]  # the whole list replaced ...
+    # ... and applied, now that the admin UI's configuration was read
     assert allow_origin_header(unleash, "http://second.example") == (200, "http://second.example")
+    assert allow_origin_header(unleash, "http://first.example") == (200, None)
+
+
+@pytest.mark.claim(PAGE, 'While the list holds `*`, every origin is allowed, whatever else the list holds.')  # fmt: skip
+def test_cors__a_star_in_the_list_allows_every_origin(
+    unleash: Sandbox, origins: Callable[[list[str]], int]
+) -> None:
+    assert origins(["http://shop.example", "*"]) == 204
+    for origin in ("http://shop.example", "http://other.example"):
+        assert allow_origin_header(unleash, origin) == (200, "*")
+    assert origins(["http://shop.example"]) == 204  # the counter-case: without `*`
+    assert allow_origin_header(unleash, "http://other.example") == (200, None)
 
 
 @pytest.mark.claim(PAGE, 'It answers one question, *which flags are on for this user?*, and nothing more.', "A server-side SDK downloads every flag's full configuration and evaluates it locally", 'The front-end API evaluates the flags on the server instead and returns only the result.')  # fmt: skip

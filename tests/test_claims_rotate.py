@@ -31,6 +31,7 @@ def test_new_token__old_and_new_both_accepted(
     print(f"both secrets existed, and were accepted, for {seen['both existed for']:.2f} s")
 
 
+@pytest.mark.claim(PAGE, "**Before you start**: you need the secret your service sends today, such as the one [How to create API tokens](how-to-create-api-tokens.md#admin-api-backend) makes for `checkout-service`.", "Put the secret your service sends today in `OLD_SECRET`, in the shell where you run the next steps, and look the token up:")  # fmt: skip
 @pytest.mark.claim(PAGE, "It prints the token's name and scope, which the new token copies:", 'The list calls a backend token `"type": "client"`')  # fmt: skip
 def test_old_token__found_by_its_secret_listed_as_client(
     rotation: tuple[dict[str, Any], Future[float]],
