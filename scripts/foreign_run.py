@@ -2,8 +2,11 @@
 
 A sandbox is started (as `python -m unleash_sandbox up` would) and handed to pytest only through
 UNLEASH_URL and UNLEASH_ADMIN_TOKEN, as any reader's server would be. The suite runs once alone,
-then twice at the same time. Every run must pass, and afterwards the server must hold exactly the
-tokens, flags, users, tags and CORS origins it held before.
+then twice at the same time. Before the runs the server gets what a reader's real server holds
+(unleash_sandbox.planted: tokens of the pages' name in other scopes, another service's token, a
+CORS allowlist of the reader's own, a live flag, a user with a personal access token). Every run
+must pass, and afterwards the server must hold exactly the tokens, flags, users, tags and CORS
+origins it held before, with nothing planted deleted, replaced, switched or loosened.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import unleash_sandbox
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import http
+from unleash_sandbox.planted import plant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +77,10 @@ def main() -> int:
         del os.environ[key]
     passed = failed = 0
     with unleash_sandbox.start() as server:
+        planted = plant(server)
+        print("planted on the server, as a reader's server holds them:", flush=True)
+        for line in planted.listing():
+            print(f"    {line}", flush=True)
         before = state(server)
         for label, count in (("alone", 1), ("two at once", 2)):
             for number, (code, seconds, output) in enumerate(run_suites(server, count), 1):
@@ -87,14 +95,18 @@ def main() -> int:
                     failed += 1
                     print(output[-4000:])
         after = state(server)
+        damage = planted.damage(server)
     changed = [key for key in before if before[key] != after[key]]
+    for line in damage:
+        print(f"planted: {line}")
+    print("planted: " + ("HARMED" if damage else "intact"))
     for key in changed:
         print(
             f"server state changed: {key}\n  before: {json.dumps(before[key])}\n  after:  {json.dumps(after[key])}"
         )
     print("server state: " + (f"CHANGED ({', '.join(changed)})" if changed else "unchanged"))
-    print(f"foreign: {passed} passed, {failed + len(changed)} failed")
-    return 0 if not (failed or changed) else 1
+    print(f"foreign: {passed} passed, {failed + len(changed) + len(damage)} failed")
+    return 0 if not (failed or changed or damage) else 1
 
 
 if __name__ == "__main__":
