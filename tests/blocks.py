@@ -134,6 +134,19 @@ def _prose_around(lines: list[str], opening: int) -> tuple[str, str]:
 OUTPUT_MARK = "<!--pytest-codeblocks:expected-output-->"
 
 
+def _fenced_text(lines: list[str], opening: int) -> str:
+    """The code of the block that opens on line `opening` (1-based), as the page has it, less the
+    fence's indent (a block in a content tab); blank lines kept, which pytest-codeblocks' extractor
+    drops in indented blocks."""
+    indent = len(lines[opening - 1]) - len(lines[opening - 1].lstrip())
+    body = []
+    for line in lines[opening:]:
+        if FENCE.match(line) and len(line) - len(line.lstrip()) == indent:
+            break
+        body.append(line[indent:])
+    return "\n".join(body) + "\n"
+
+
 def _section(lines: list[str], opening: int) -> str | None:
     """The anchor of the nearest heading above the block (`## ` or `### `)."""
     for line in reversed(lines[: opening - 1]):
@@ -159,7 +172,7 @@ def site_blocks() -> tuple[Block, ...]:
                     page=md.relative_to(DOCS),
                     line=found.lineno,
                     lang=lang,
-                    code=found.code,
+                    code=_fenced_text(lines, found.lineno),
                     expected_output=found.expected_output,
                     skip_reason=reasons[0] if reasons else None,
                     title=title["title"] if title else None,

@@ -56,8 +56,8 @@ def test_what_to_check__unknown_secret_looks_like_success(unleash: Sandbox) -> N
     assert {t["secret"] for t in after} == {t["secret"] for t in before}
 
 
-@pytest.mark.claim(REFERENCE, "`false` for every token this server makes in its default configuration.", "An older field: `null` for every token this server makes.")  # fmt: skip
-@pytest.mark.claim(REFERENCE, "Unleash 7 (tested on 7.6.5) has no `secure` field")  # fmt: skip
+@pytest.mark.claim(REFERENCE, "`false` for every token this server makes in its default configuration.", "kept for tokens made for the old Unleash Proxy: `null` for every token this server makes.")  # fmt: skip
+@pytest.mark.claim(REFERENCE, "| the `secure` field of a token | `false` | left out |")  # fmt: skip
 def test_token_data__alias_and_secure(unleash: Sandbox, make_token: MakeToken) -> None:
     secure = False if server_major(unleash) >= 8 else ABSENT  # Unleash 7: the page's version note
     made = [make_token(type=kind, environment="development") for kind in ("backend", "frontend")]

@@ -64,7 +64,7 @@ REGION_EU = {
 
 
 @pytest.mark.claim(PAGE, 'A backend or admin token gets `403`')  # fmt: skip
-@pytest.mark.claim(PAGE, 'On Unleash 7 (tested on 7.6.5) an admin token is accepted here too (`200`); a backend token still gets `403`.')  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| an admin token on the front-end API, `GET /api/frontend` | `403` | `200` |")  # fmt: skip
 def test_front_end_tokens__other_tokens_are_refused(unleash: Sandbox) -> None:
     admin = 403 if server_major(unleash) >= 8 else 200  # Unleash 7.x: the page's version note
     assert call(unleash, "GET", FRONTEND, unleash.backend_token).status_code == 403

@@ -82,7 +82,7 @@ def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
 
 
 @pytest.mark.claim(PAGE, "Unleash's own code marks the kind deprecated")
-@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "its code does not mark admin tokens deprecated")  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| admin tokens marked deprecated in Unleash's code | yes | no |")  # fmt: skip
 def test_init_tokens__admin_tokens_are_deprecated_in_the_code(unleash: Sandbox) -> None:
     lib = native.install() / "node_modules/unleash-server/dist/lib"
     if server_major(unleash) < 8:  # the page's version note: no such mark anywhere in its code

@@ -47,6 +47,16 @@ def test_token_types__backend_tokens_are_listed_as_client(
     assert listed(unleash, token["secret"])["type"] == "client"  # ... the list says client
 
 
+@pytest.mark.claim(PAGE, 'The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`.')  # fmt: skip
+@pytest.mark.parametrize("sent", ["backend", "client"])
+def test_token_data__the_list_shows_backend_tokens_as_client(
+    unleash: Sandbox, make_token: MakeToken, sent: str
+) -> None:
+    made = make_token(type=sent, environment="development")
+    assert made["type"] == sent
+    assert listed(unleash, made["secret"])["type"] == "client"
+
+
 @pytest.mark.claim(PAGE, '`backend` (also written `client`) or `frontend`, in any letter case.', '(`"type": "backend"` or `"client"`)', '(`"type": "frontend"`)')  # fmt: skip
 @pytest.mark.parametrize("spelling", ["client", "backend", "Backend", "FRONTEND"])
 def test_token_types__type_accepted_in_any_case(make_token: MakeToken, spelling: str) -> None:
@@ -77,12 +87,12 @@ def test_token_types__personal_access_token_has_its_owners_permissions(
     assert call(unleash, "GET", "/api/admin/projects", secret).status_code == 200  # but may read
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'A backend token opens the client API that server-side SDKs read:')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'A backend token opens the client API that server-side SDKs read')  # fmt: skip
 @pytest.mark.claim("troubleshooting.md", '**The token type**: a backend token for server-side SDKs, a front-end token for browsers and apps, an admin token or personal access token for the Admin API.')  # fmt: skip
 @pytest.mark.claim(PAGE, "Every request to Unleash's APIs carries a secret in its `Authorization` header.")  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead, and neither opens the other's API: the server answers `403`")  # fmt: skip
-@pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'This is what each kind of secret gets, as the tests ask the server:', '| backend token |', '| front-end token |', '| admin token |', '| personal access token (of an admin) |', '| none |')  # fmt: skip
-@pytest.mark.claim(PAGE, 'On Unleash 7 (tested on 7.6.5) an admin token also opens the client and front-end APIs (`200`)', "an admin's personal access token gets `200` from the client API and `401` from the front-end API.", 'Unleash 8 refuses both with `403`, as in the table.')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead ([what each token opens](../reference/api-tokens-and-client-keys.md#token-types)).")  # fmt: skip
+@pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'What each kind of secret gets:', '| backend token |', '| front-end token |', '| admin token |', '| personal access token (of an admin) |', '| none |')  # fmt: skip
+@pytest.mark.claim(PAGE, "Unleash 7 answers four of these otherwise: [On Unleash 7](#unleash-7).", "| an admin token on the client API, `GET /api/client/features` | `403` | `200` |", "| an admin token on the front-end API, `GET /api/frontend` | `403` | `200` |", "| an admin's personal access token on the client API | `403` | `200` |", "| an admin's personal access token on the front-end API | `403` | `401` |")  # fmt: skip
 def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
     """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
     secrets = {
@@ -265,7 +275,7 @@ def test_permissions__editor_creates_and_deletes_project_tokens(
 
 
 @pytest.mark.claim(PAGE, 'A token with an `expiresAt` in the past is still created (`201`), and cannot be used at all.', 'Once a token has expired, the client and front-end APIs answer `401`, as for a token they do not know.', 'When the token stops working, as an ISO 8601 time.')  # fmt: skip
-@pytest.mark.claim(PAGE, 'On Unleash 7 (tested on 7.6.5) a token that has expired still works (`200`) until the server refreshes its token cache')  # fmt: skip
+@pytest.mark.claim(PAGE, "| a token past its `expiresAt` | `401` | `200` until the server refreshes its token cache ([how long](#revoking)), then `401` |")  # fmt: skip
 def test_expiry__past_expiry_is_accepted_and_unusable(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:

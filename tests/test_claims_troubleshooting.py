@@ -79,7 +79,8 @@ PAGE = "troubleshooting.md"
     [pytest.param(case, marks=pytest.mark.claim(PAGE, f"| {case} |")) for case in ROWS],
 )
 @pytest.mark.claim(PAGE, 'A secret copied with a character missing is an unknown token to the server: the *unknown or mistyped token* row.')  # fmt: skip
-@pytest.mark.claim(PAGE, "The table shows Unleash 8's answers.", 'On Unleash 7 (tested on 7.6.5) two rows differ: an admin token on the client API is accepted (`200`), and an expired token still works (`200`) until the server refreshes its token cache (once a minute), then gets the `401` above.')  # fmt: skip
+@pytest.mark.claim(PAGE, "The table shows Unleash 8's answers; two rows differ on [Unleash 7](reference/api-tokens-and-client-keys.md#unleash-7).")  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| an admin token on the client API, `GET /api/client/features` | `403` | `200` |", "| a token past its `expiresAt` | `401` | `200` until the server refreshes its token cache ([how long](#revoking)), then `401` |")  # fmt: skip
 def test_troubleshooting_table(
     case: str,
     unleash: Sandbox,

@@ -25,7 +25,7 @@ from unleash_sandbox.planted import PAGE_TOKEN_NAME
 STEPS = guide_steps()
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'In the main menu, open **Admin settings**, then **Access control** › **API access**', 'The form opens at `/admin/api/create-token`.', '**What do you want to connect?**: **Backend SDK** for a server-side SDK or Unleash Edge, **Frontend SDK** for code that runs in a browser or a mobile app.', '**Which project do you want to give access to?**: keep **ALL current and future projects**, or clear it and pick one or more **Projects**.', 'The form has no *admin* token type', "The dialog **New token created** shows the token's secret.", "Admins can copy it again later from the token's row on the *API access* page.", 'The *API access* page also lists the two addresses SDKs connect to, under **API URLs**')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'In the main menu, open **Admin settings**, then **Access control** › **API access**', 'The form opens at `/admin/api/create-token`.', '**What do you want to connect?**: **Backend SDK** for a server-side SDK or Unleash Edge, **Frontend SDK** for code that runs in a browser or a mobile app.', '**Which project do you want to give access to?**: keep **ALL current and future projects**, or clear it and pick one or more **Projects**.', "The dialog **New token created** shows the token's secret.", "Admins can copy it again later from the token's row on the *API access* page.", 'The *API access* page also lists the two addresses SDKs connect to, under **API URLs**')  # fmt: skip
 @pytest.mark.since_unleash(
     8,
     reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",

@@ -1,10 +1,10 @@
 """Where Unleash 7.x answers differently from Unleash 8 (the pin), as measured on 7.6.5
 (`make test UNLEASH_VERSION=7.6.5`).
 
-Each difference is either told on its page in a version note (an admonition titled
-"Unleash 7.x") and checked per version by the claim's own test, with the values below; or the
-claim's test is marked `since_unleash(8, reason=...)` and its page says the claim is Unleash 8's.
-tests/test_version_notes.py checks that each page carries the notes these values belong to.
+Each difference is a row of one table, *On Unleash 7* on the reference page (other pages link
+to it), and is checked per version by the claim's own test, with the values below; or the claim's
+test is marked `since_unleash(8, reason=...)` (the admin UI walks: the table says they are not
+walked on 7). tests/test_version_notes.py checks that the table's rows are these values.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import cache
 from unleash_api import call
 from unleash_sandbox import Sandbox
 
-NOTE_TITLE = '!!! note "Unleash 7.x"'
+REFERENCE = "reference/api-tokens-and-client-keys.md"
 
 
 @cache
@@ -56,10 +56,18 @@ def shown_for(unleash: Sandbox, shown: str) -> str:
     return shown
 
 
-# What each page's version note must name, so page and tests tell the same story.
-NOTES = {
-    "reference/api-tokens-and-client-keys.md": ["admin token", "personal access token", "401"],
-    "reference/front-end-api.md": ["admin token", "200", "admin UI steps for CORS"],
-    "troubleshooting.md": ["admin token", "expired", "200"],
-    "how-to/how-to-create-api-tokens.md": ["`secure`"],
-}
+# The reference's "On Unleash 7" table: each row's case, and what its Unleash 7 cell starts with,
+# from the values above (Unleash 8's cell is what the rest of the site says).
+ROWS_7 = {
+    "an admin token on the client API, `GET /api/client/features`":
+        f"`{TOKEN_TABLE_7[('admin token', '/api/client/features')]}`",
+    "an admin token on the front-end API, `GET /api/frontend`":
+        f"`{TOKEN_TABLE_7[('admin token', '/api/frontend')]}`",
+    "an admin's personal access token on the client API":
+        f"`{TOKEN_TABLE_7[('personal access token (of an admin)', '/api/client/features')]}`",
+    "an admin's personal access token on the front-end API":
+        f"`{TOKEN_TABLE_7[('personal access token (of an admin)', '/api/frontend')]}`",
+    "a token past its `expiresAt`": f"`{TROUBLESHOOTING_7['expired token'][0]}` until",
+    "the `secure` field of a token": "left out" if CREATE_ANSWER_ONLY_8 else "",
+    "admin tokens marked deprecated in Unleash's code": "no",
+}  # fmt: skip

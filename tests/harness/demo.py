@@ -7,12 +7,18 @@ that lets go last deletes the flag, and only if a test run created it.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
-from blocks import WAY_IN, Block, built_on, site_blocks
+import pytest
+
+from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
+from unleash_api import RUN, call, shared_lock
+from unleash_sandbox import Sandbox
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
@@ -88,3 +94,42 @@ class Shell:
             self.env.update(exported(code))
             self.remember(block, done.stdout)
         return done
+
+
+@pytest.fixture(scope="session")
+def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The flag the samples read, as the way-in page makes it: on in development."""
+    admin = unleash.admin_token
+    tags = f"/api/admin/features/{DEMO_FLAG}/tags"
+    cwd = tmp_path_factory.mktemp("demo-flag")
+    with shared_lock("demo-flag"):  # one run at a time makes the flag on a shared server
+        existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
+        create, *rest = demo_flag_blocks()
+        for block in (create, *rest):
+            done = run_bash(block, {**_plain_env(), **unleash.env()}, cwd)
+            assert done.returncode == 0, f"{block.key} failed:\n{done.stdout}{done.stderr}"
+            shown = block.expected_output  # the creation's status depends on what was there
+            if (
+                block is not create
+                and shown
+                and not expected_pattern(shown).fullmatch(done.stdout.strip())
+            ):
+                raise AssertionError(
+                    f"{block.key} printed {done.stdout!r}; the page shows {shown!r}"
+                )
+        for value in [RUN] + ([] if existed else [CREATED_BY_DOCS]):
+            body = {"type": "simple", "value": value}
+            call(unleash, "POST", tags, admin, json=body).raise_for_status()
+    yield DEMO_FLAG
+    call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
+    call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
+    left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
+    if left == {CREATED_BY_DOCS}:
+        call(unleash, "DELETE", f"{FEATURES}/{DEMO_FLAG}", admin)  # archive ...
+        call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
+        call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
+
+
+def _plain_env() -> dict[str, str]:
+    """The test run's PATH and home, without any variable the samples read."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
