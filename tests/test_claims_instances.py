@@ -136,3 +136,11 @@ def test_token_anatomy__every_shape_of_projects(
         call(unleash, "DELETE", f"{TOKENS}/{made['secret']}", unleash.admin_token)
         assert re.fullmatch(rf"{re.escape(shape)}:development\.[0-9a-f]{{56}}", made["secret"])
         assert made["project"] == ",".join(projects)  # the `project` field: ids joined
+
+
+@pytest.mark.claim("index.md", "It is the open-source edition.")
+def test_home__the_server_is_the_open_source_edition(unleash: Sandbox) -> None:
+    """The server tells its edition in the admin UI's configuration."""
+    config = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()
+    assert config["environment"] == "Open Source"
+    assert config["versionInfo"]["current"]["enterprise"] == ""  # no Enterprise version

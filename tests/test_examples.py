@@ -24,7 +24,7 @@ from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
 
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'Made by the server: the value to send in the `Authorization` header.')  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'The server answers `201 Created` with the new token (your secret and time differ):', "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'The server answers `201 Created` with the new token (your secret and time differ;', "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
 def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:
     with shared_lock(PAGE_TOKEN_NAME):  # the token of the pages' name lives only inside the turn
         check_create_backend_token(unleash, sample_env)

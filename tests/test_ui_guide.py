@@ -116,14 +116,14 @@ def walk(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
 
 @pytest.mark.parametrize("image", sorted(IMAGES.glob("*.png")), ids=lambda p: p.name)
 def test_screenshots_are_small_sharp_and_shown(image: Path) -> None:
-    """Each image is at most MAX_BYTES, shown in the guide at its CSS size, and has twice as many
+    """Each image is at most MAX_BYTES, shown in a how-to at its CSS size, and has twice as many
     pixels each way (device scale factor 2: sharp on high-density screens)."""
     assert image.stat().st_size <= MAX_BYTES, f"{image.name} is {image.stat().st_size} bytes"
-    guide = (DOCS / "how-to" / "how-to-create-api-tokens.md").read_text()
+    guides = " ".join(md.read_text() for md in (DOCS / "how-to").glob("*.md"))
     shown = re.search(
-        rf'images/ui/{re.escape(image.name)}\)\{{ width="(\d+)" height="(\d+)"', guide
+        rf'images/ui/{re.escape(image.name)}\)\{{ width="(\d+)" height="(\d+)"', guides
     )
-    assert shown, f"{image.name} is not shown in the guide with its width and height"
+    assert shown, f"{image.name} is not shown in a how-to with its width and height"
     css = int(shown[1]), int(shown[2])
     pixels = Image.open(image).size
     assert all(abs(p - 2 * c) <= 1 for p, c in zip(pixels, css, strict=True)), (pixels, css)
