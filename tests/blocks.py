@@ -86,6 +86,9 @@ class Block:
         in_browser = self.snippet is not None and self.snippet.parent.name == "browser"
         if in_browser or (self.section == "browser" and self.lang in SHELL_FENCES):
             return "tests/test_browser_cors.py::test_browser_sample"  # the page and its setup
+        in_react = self.snippet is not None and self.snippet.parent.name == "react"
+        if in_react or (self.section == "react" and self.lang in SHELL_FENCES):
+            return "tests/test_browser_cors.py::test_react_sample"  # the app, its bundle, its page
         if self.snippet is not None:
             return f"tests/test_examples.py::test_{self.snippet.stem}"
         if self.lang in PYTHON_FENCES:

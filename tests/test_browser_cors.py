@@ -152,3 +152,35 @@ def test_cors__origins_set_in_the_admin_ui(
         )
 
     poll_until("the origins saved in the UI to reach the server", saved, deadline_s=10)
+
+
+REACT = "tests/test_browser_cors.py::test_react_sample"
+
+
+@pytest.mark.claim("reference/sdks-and-tokens.md", "A React app reads its flags with the React SDK, `@unleash/proxy-client-react`, which wraps the front-end SDK: it takes the same front-end token and front-end API URL.", "Then open `http://127.0.0.1:8080/react.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.")  # fmt: skip
+def test_react_sample(
+    unleash: Sandbox,
+    demo_flag: str,
+    sample_origin: tuple[Path, str],
+    origins: Callable[[list[str]], int],
+    sample_env: dict[str, str],
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """The React section's files, bundled by its own command, served from a second origin that
+    the server allows: the app reads the flag through the React SDK."""
+    web, origin = sample_origin
+    (web / "node_modules").symlink_to(native.install() / "node_modules")
+    for block in (b for b in site_blocks() if b.runner == REACT and b.snippet is not None):
+        shutil.copy(block.snippet, web / (block.title or block.snippet.name))
+    node = native.install() / "node_modules" / "node-20" / "bin"  # the Node the pages name
+    shell = Shell({**sample_env, "PATH": f"{node}:{sample_env['PATH']}"}, web)
+    for block in (b for b in site_blocks() if b.runner == REACT and b.snippet is None):
+        done = shell.run(block)
+        assert done.returncode == 0, f"{block.key}: {done.stderr}"
+    (web / "node_modules").unlink()
+    assert origins([origin]) == 204
+    page = new_context().new_page()
+    page.goto(f"{origin}/react.html?url={unleash.url}&token={unleash.frontend_token}")
+    result = page.locator("#result")
+    expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
+    assert result.inner_text() == "docs-demo enabled: true"

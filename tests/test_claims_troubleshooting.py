@@ -18,7 +18,7 @@ from unleash_api import call, message
 from unleash_sandbox import Sandbox
 from version_notes import TROUBLESHOOTING_7, server_major
 
-ROWS = {row["Case"]: row for row in page_tables("troubleshooting.md")[0]}
+ROWS = {row["Case"]: row for t in page_tables("troubleshooting.md") if "Case" in t[0] for row in t}
 MADE_UP = "default:development.0000000000000000000000000000000000000000000000000000000"
 
 

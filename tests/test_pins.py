@@ -91,9 +91,12 @@ def install_lines() -> dict[str, list[tuple[str, str, str]]]:
     """Every `pip install` / `npm install` on the pages: page -> (tool, package, version)."""
     found: dict[str, list[tuple[str, str, str]]] = {}
     for md in sorted(DOCS.rglob("*.md")):
-        for line in INSTALL_LINE.finditer(md.read_text()):
+        for line in INSTALL_LINE.finditer(md.read_text().replace("\\\n", " ")):
             for spec in line["packages"].split():
-                name, _, version = spec.partition("==" if line["tool"] == "pip" else "@")
+                if line["tool"] == "pip":
+                    name, _, version = spec.partition("==")
+                else:  # a scoped package starts with @ too: @scope/name@version
+                    name, _, version = spec.rpartition("@")
                 found.setdefault(str(md.relative_to(DOCS)), []).append(
                     (line["tool"], name, version)
                 )

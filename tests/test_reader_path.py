@@ -39,7 +39,8 @@ from version_notes import shown_for
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")
 RUNS = re.compile(r"`(?P<command>(?:python|node|bash) (?P<file>[\w.-]+)(?: [^`]+)?)`")
-LANGS = SHELL_FENCES | {"python", "py", "javascript", "js", "html"}
+LANGS = SHELL_FENCES | {"python", "py", "javascript", "js", "html", "jsx"}
+SAVED_ONLY = {"html": "index.html", "jsx": "app.jsx"}  # files a later block serves or bundles
 
 
 def serves(block: Block) -> bool:
@@ -191,9 +192,9 @@ def test_reader_path(
         output = open_served_page(reader, block, new_context)
     elif block.lang in SHELL_FENCES and block.snippet is None:
         output = run(reader, block)
-    elif block.lang == "html":
-        saved(reader, block, "index.html")
-        return  # a page: served and opened by the web server block after it
+    elif block.lang in SAVED_ONLY:
+        saved(reader, block, SAVED_ONLY[block.lang])
+        return  # a page or a component: bundled, served and opened by the blocks after it
     else:
         neutral = {"python": "sample.py", "py": "sample.py", "bash": "sample.sh"}
         name = saved(reader, block, neutral.get(block.lang, "sample.mjs"))
