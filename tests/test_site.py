@@ -149,21 +149,33 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
     assert pages and not broken, "\n".join(broken)
 
 
+@pytest.mark.claim(
+    "get-started.md", "**A sandbox from this site's repository** (linked at the top of each page)"
+)
 def test_deployed_site_names_its_own_address(
     site: Path, builder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Canonical links and the sitemap carry the address the workflow deploys to (SITE_URL);
-    a local build names none, and no build names a loopback address there."""
+    """Canonical links and the sitemap carry the address the workflow deploys to (SITE_URL), and
+    each page links the repository (REPO_URL); a local build names none, and no build names a
+    loopback address there."""
     assert 'rel="canonical"' not in (site / "index.html").read_text()
-    deployed = "https://docs.example.org/unleash/"
+    deployed, repository = "https://docs.example.org/unleash/", "https://github.com/example/docs"
     monkeypatch.setenv("SITE_URL", deployed)
+    monkeypatch.setenv("REPO_URL", repository)
     out = tmp_path / "site"
     assert build(builder, out).returncode == 0
     index = (out / "index.html").read_text()
     assert f'<link rel="canonical" href="{deployed}"' in index
+    assert f'href="{repository}"' in index  # "linked at the top of each page" (Get started)
     sitemap = out / "sitemap.xml"
     if sitemap.exists():  # MkDocs writes one
         assert f"<loc>{deployed}</loc>" in sitemap.read_text()
     for built in (out / "index.html", sitemap):
         if built.exists():
             assert "127.0.0.1" not in built.read_text().split("<body", 1)[0], built
+
+
+@pytest.mark.claim("get-started.md", "**Docker**: save [`compose.yaml`](compose.yaml) and run `docker compose up -d` next to it.")  # fmt: skip
+def test_the_site_serves_compose_yaml(site: Path) -> None:
+    """The link on Get started downloads the very file the sandbox's Docker mode runs."""
+    assert (site / "compose.yaml").read_text() == pins.COMPOSE_FILE.read_text()

@@ -11,7 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_JSON = ROOT / "package.json"
 PACKAGE_LOCK = ROOT / "package-lock.json"
-COMPOSE_FILE = ROOT / "compose.yaml"
+COMPOSE_FILE = (
+    ROOT / "docs" / "compose.yaml"
+)  # in docs/: the site serves it for readers to download
 
 
 @cache
