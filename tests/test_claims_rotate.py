@@ -8,6 +8,7 @@ the server's token cache, so it is waited for in the background and collected la
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ import pytest
 from blocks import built_on, site_blocks
 from harness.demo import Shell
 from harness.lagging import ROTATION
+from unleash_api import delete_token
+from unleash_sandbox import Sandbox
 
 PAGE = "how-to/how-to-rotate-an-api-token.md"
+MakeToken = Callable[..., dict[str, Any]]
 
 
 @pytest.mark.claim(PAGE, "Unleash lets the old and the new secret work side by side", "Names need not be unique, so the old token stays as it is, and both secrets are accepted from now on", "While it rolls out, instances that still send the old secret keep working")  # fmt: skip
@@ -77,3 +81,29 @@ def test_delete_old__old_secret_accepted_for_a_while_then_refused(
     print(f"the old secret was refused {lag:.1f} s after the page's delete block")
     assert seen["old right after the delete"] == 200  # still accepted just after the delete ...
     assert lag <= 75  # ... and refused once the server refreshes its token cache
+
+
+@pytest.mark.claim(PAGE, "Create a token with the same name, type, projects and environment as the old one: this reads them from the old token and sends them back.")  # fmt: skip
+@pytest.mark.parametrize("kind", ["backend", "frontend"])
+def test_new_token__copies_any_old_tokens_scope(
+    unleash: Sandbox, make_token: MakeToken, sample_env: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    """Steps 1 and 2 on a token of another type, environment and projects than the page's."""
+    old = make_token(type=kind, environment="production", projects=["default"])
+    steps = [
+        b for b in site_blocks() if b.page == ROTATION and b.section in ("old-token", "new-token")
+    ]
+    shell = Shell(dict(sample_env), tmp_path)
+    source = next(b for b in site_blocks() if (b.page, b.section) in built_on(ROTATION))
+    shell.remember(source, old["secret"])  # the reader pastes their service's secret
+    outputs = []
+    for step in steps:
+        done = shell.run(step)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    new = outputs[-1]
+    delete_token(unleash, new["secret"])
+    assert new["secret"] != old["secret"]
+    assert (new["tokenName"], new["type"], new["environment"], new["projects"]) == (
+        old["tokenName"], kind, "production", ["default"]
+    )  # fmt: skip
