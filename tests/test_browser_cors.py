@@ -157,6 +157,7 @@ def test_cors__origins_set_in_the_admin_ui(
 REACT = "tests/test_browser_cors.py::test_react_sample"
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Serve the folder as for [the browser SDK](#browser), with its origin allowed the same way, and keep the server running:")  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", "A React app reads its flags with the React SDK, `@unleash/proxy-client-react`, which wraps the front-end SDK: it takes the same front-end token and front-end API URL.", "Then open `http://127.0.0.1:8080/react.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.")  # fmt: skip
 def test_react_sample(
     unleash: Sandbox,

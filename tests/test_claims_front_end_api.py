@@ -6,11 +6,13 @@ The CORS tests change the server's allowed origins and put back what was there b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.cors import CORS, allowed_origins
+from harness.demo import demo_flag_blocks, run_bash
 from unleash_api import RUN, call, poll_until
 from unleash_sandbox import Sandbox
 from version_notes import server_major
@@ -194,6 +196,7 @@ def test_cors__a_star_in_the_list_allows_every_origin(
     assert allow_origin_header(unleash, "http://other.example") == (200, None)
 
 
+@pytest.mark.claim("troubleshooting.md", "Never ship one there: anyone can read a secret in an app, and a backend token reads the full configuration of every flag in its projects.")  # fmt: skip
 @pytest.mark.claim(PAGE, 'It answers one question, *which flags are on for this user?*, and nothing more.', "A server-side SDK downloads every flag's full configuration and evaluates it locally", 'The front-end API evaluates the flags on the server instead and returns only the result.')  # fmt: skip
 def test_when__server_sdks_get_configuration_front_end_gets_results(
     unleash: Sandbox, demo_flag: str
@@ -219,3 +222,18 @@ ELSEWHERE = [
 def test_front_end_tokens__refused_everywhere_else(unleash: Sandbox, demo_flag: str) -> None:
     for path in ELSEWHERE:
         assert call(unleash, "GET", path, unleash.frontend_token).status_code == 403, path
+
+
+@pytest.mark.claim("get-started.md", "(for another environment, put its name in place of `development` in the address):")  # fmt: skip
+def test_get_started__switch_on_in_another_environment(
+    unleash: Sandbox, make_flag: Callable[..., str], sample_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The page's switch-on block, with `production` in the address (on a flag of this test's)."""
+    name = make_flag("elsewhere", None, on=False)
+    block = next(b for b in demo_flag_blocks() if "/environments/development/on" in b.code)
+    code = block.code.replace("/docs-demo/", f"/{name}/").replace("/development/", "/production/")
+    done = run_bash(block, sample_env, tmp_path, code=code)
+    assert (done.returncode, done.stdout.strip()) == (0, "200"), done.stderr
+    flag = call(unleash, "GET", f"{FEATURES}/{name}", unleash.admin_token).json()
+    enabled = {e["name"]: e["enabled"] for e in flag["environments"]}
+    assert enabled == {"development": False, "production": True}

@@ -78,6 +78,7 @@ PAGE = "troubleshooting.md"
     "case",
     [pytest.param(case, marks=pytest.mark.claim(PAGE, f"| {case} |")) for case in ROWS],
 )
+@pytest.mark.claim(PAGE, "It was mistyped, deleted, has expired, or belongs to another server.")  # fmt: skip
 @pytest.mark.claim(PAGE, 'A secret copied with a character missing is an unknown token to the server: the *unknown or mistyped token* row.')  # fmt: skip
 @pytest.mark.claim(PAGE, "The table shows Unleash 8's answers; two rows differ on [Unleash 7](reference/api-tokens-and-client-keys.md#unleash-7).")  # fmt: skip
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| an admin token on the client API, `GET /api/client/features` | `403` | `200` |", "| a token past its `expiresAt` | `401` | `200` until the server refreshes its token cache ([how long](#revoking)), then `401` |")  # fmt: skip

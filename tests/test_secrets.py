@@ -21,7 +21,7 @@ from unleash_sandbox import SANDBOX_LOGIN, Sandbox
 REAL_SECRET = re.compile(r"(?:[\w*\[\]-]+:[\w*-]+\.|user:)[0-9a-f]{56}")
 PASSWORD = SANDBOX_LOGIN[1]
 WARNING = re.compile(
-    r"local sandbox only|only for (?:this|a) local sandbox|never use it outside", re.I
+    r"local sandbox only|only for (?:this|a) local sandbox|never use (?:it|them) outside", re.I
 )
 
 
