@@ -30,9 +30,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
+def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
     """Delete a backend and a front-end token now, and give a third one an expiry in the past;
-    futures of seconds until each is refused ("backend", "frontend", "expired")."""
+    futures of (the status it got right after the change, seconds until it is refused), by
+    "backend", "frontend", "expired"."""
     endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
                  "expired": "/api/client/features"}  # fmt: skip
     secrets: dict[str, str] = {}
@@ -44,7 +45,7 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
 
     stop = threading.Event()  # set when the session ends early (Ctrl-C, a fatal fault)
 
-    def lag(kind: str) -> float:
+    def lag(kind: str) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
         token = f"/api/admin/api-tokens/{secret}"
         if kind == "expired":
@@ -53,7 +54,9 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[float]]]:
         else:
             changed = call(unleash, "DELETE", token, unleash.admin_token)
         assert changed.status_code == 200
-        return refused_after(unleash, path, secret, stop, f"the {kind} token")
+        began = time.monotonic()
+        right_after = call(unleash, "GET", path, secret).status_code
+        return right_after, refused_after(unleash, path, secret, stop, f"the {kind} token", began)
 
     pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
