@@ -39,17 +39,21 @@ def sample_origin(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     server.shutdown()
 
 
-def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str]) -> None:
-    """The section's setup blocks, run in the reader's folder: copy the SDK's browser build out
-    of node_modules, save the page, and allow its origin (with the CORS section's script, which
-    the reader saved there; the page's 8080 is this test's origin)."""
+def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str], runner: str) -> None:
+    """A section's files and setup blocks, in the reader's folder: each file saved under the name
+    the page shows, then the blocks run (copy the SDK's browser build, bundle, allow the page's
+    origin with the CORS section's script, which the reader saved there too), with the Node the
+    pages name; the page's 8080 is this test's origin."""
     (web / "node_modules").symlink_to(native.install() / "node_modules")
     shutil.copy(EXAMPLES / "add_cors_origin.sh", web / "add_cors_origin.sh")
-    page = next(b for b in site_blocks() if b.runner == RUNNER and b.snippet is not None)
-    shutil.copy(page.snippet, web / (page.title or "index.html"))
-    shell = Shell(env, web, {PAGE_ORIGIN: origin})
-    setup = [b for b in site_blocks() if b.runner == RUNNER and b.snippet is None]
-    assert setup, "the browser section has no setup block"
+    for block in (b for b in site_blocks() if b.runner == runner and b.snippet is not None):
+        shutil.copy(block.snippet, web / (block.title or block.snippet.name))
+    node = native.install() / "node_modules" / "node-20" / "bin"
+    shell = Shell({**env, "PATH": f"{node}:{env['PATH']}"}, web, {PAGE_ORIGIN: origin})
+    setup = [b for b in site_blocks() if b.runner == runner and b.snippet is None]
+    assert setup, f"the section {runner} runs has no setup block"
+    if runner != RUNNER:  # "with its origin allowed the same way" as the browser section's
+        setup += [b for b in site_blocks() if b.runner == RUNNER and "add_cors_origin" in b.code]
     for block in setup:
         done = shell.run(block)
         assert done.returncode == 0, f"{block.key}: {done.stderr}"
@@ -57,13 +61,13 @@ def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str]) -> None
 
 
 def run_sample_page(
-    new_context: Callable[..., BrowserContext], origin: str, unleash: Sandbox
+    new_context: Callable[..., BrowserContext], origin: str, unleash: Sandbox, page: str
 ) -> tuple[str, list[str]]:
-    page = new_context().new_page()
+    tab = new_context().new_page()
     console: list[str] = []
-    page.on("console", lambda m: console.append(m.text))
-    page.goto(f"{origin}/index.html?url={unleash.url}&token={unleash.frontend_token}")
-    result = page.locator("#result")
+    tab.on("console", lambda m: console.append(m.text))
+    tab.goto(f"{origin}/{page}?url={unleash.url}&token={unleash.frontend_token}")
+    result = tab.locator("#result")
     expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
     return result.inner_text(), console
 
@@ -82,9 +86,9 @@ def test_browser_sample(
     script that adds its origin) make the sample read the flag."""
     web, origin = sample_origin
     assert origins(["http://shop.example"]) == 204
-    set_up_as_the_page_says(web, origin, sample_env)
+    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
     assert allowed_origins(unleash) == ["http://shop.example", origin]
-    text, _ = run_sample_page(new_context, origin, unleash)
+    text, _ = run_sample_page(new_context, origin, unleash, "index.html")
     assert text == "docs-demo enabled: true"
 
 
@@ -99,11 +103,11 @@ def sample_with(
 ) -> Callable[[list[str]], tuple[str, list[str]]]:
     """The sample page set up; then allow these origins, and run it in a fresh context."""
     web, origin = sample_origin
-    set_up_as_the_page_says(web, origin, sample_env)
+    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
 
     def run(allowed: list[str]) -> tuple[str, list[str]]:
         assert origins(allowed) == 204
-        return run_sample_page(new_context, origin, unleash)
+        return run_sample_page(new_context, origin, unleash, "index.html")
 
     return run
 
@@ -167,21 +171,10 @@ def test_react_sample(
     sample_env: dict[str, str],
     new_context: Callable[..., BrowserContext],
 ) -> None:
-    """The React section's files, bundled by its own command, served from a second origin that
-    the server allows: the app reads the flag through the React SDK."""
+    """The React section's files, bundled by its own command and served from a second origin,
+    whose origin the section allows as the browser section does: the app reads the flag."""
     web, origin = sample_origin
-    (web / "node_modules").symlink_to(native.install() / "node_modules")
-    for block in (b for b in site_blocks() if b.runner == REACT and b.snippet is not None):
-        shutil.copy(block.snippet, web / (block.title or block.snippet.name))
-    node = native.install() / "node_modules" / "node-20" / "bin"  # the Node the pages name
-    shell = Shell({**sample_env, "PATH": f"{node}:{sample_env['PATH']}"}, web)
-    for block in (b for b in site_blocks() if b.runner == REACT and b.snippet is None):
-        done = shell.run(block)
-        assert done.returncode == 0, f"{block.key}: {done.stderr}"
-    (web / "node_modules").unlink()
-    assert origins([origin]) == 204
-    page = new_context().new_page()
-    page.goto(f"{origin}/react.html?url={unleash.url}&token={unleash.frontend_token}")
-    result = page.locator("#result")
-    expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
-    assert result.inner_text() == "docs-demo enabled: true"
+    assert origins(["http://shop.example"]) == 204  # a reader's own list, without this origin
+    set_up_as_the_page_says(web, origin, sample_env, REACT)
+    text, _ = run_sample_page(new_context, origin, unleash, "react.html")
+    assert text == "docs-demo enabled: true"

@@ -66,6 +66,9 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
     expect(dialog.get_by_role("button", name=release, exact=True)).to_be_visible()  # the type
     dialog.get_by_role("button", name=create, exact=True).click()
     page.wait_for_url(f"**/features/{flag_name}")
+    # The address changes before the flag's page replaces the project's list of flags (whose
+    # rows have switches too): wait for the flag's own heading first.
+    expect(page.get_by_role("heading", name=flag_name)).to_be_visible(timeout=15_000)
     switch = page.get_by_role("switch", name=environment, exact=True)
     # The address changes before the flag's page replaces the project's list of flags, whose rows
     # have switches too: the flag's own page has exactly one for the environment.
