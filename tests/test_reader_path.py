@@ -30,6 +30,7 @@ from harness.reader import (
     missing,
     reader_folder,
 )
+from harness.run import READER_SERVER
 from pages import nav_pages
 from unleash_api import poll_until
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
@@ -213,7 +214,7 @@ def test_reader_server_keeps_what_it_held(
 ) -> None:
     """After every block of every page, twice: nothing the reader's server held before is
     deleted, replaced, switched or loosened."""
-    print("planted on the reader's server before the pages' blocks:")
-    print("\n".join(f"    {line}" for line in planted.listing()))
     damage = planted.damage(fresh_server)
+    READER_SERVER.extend(planted.listing())
+    READER_SERVER.append(f"after every block twice: {'; '.join(damage) or 'all of it, unharmed'}")
     assert not damage, "the pages' blocks harmed the reader's server:\n" + "\n".join(damage)

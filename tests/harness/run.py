@@ -38,6 +38,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------
 
 _passed: set[str] = set()
+READER_SERVER: list[str] = []  # what the reader path planted, and whether it was kept
 _failed: set[str] = set()
 
 
@@ -85,6 +86,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"reader path: {len(passed)} runs of the pages' blocks in page order, as a reader runs them (each block twice), "
         f"{len(failed)} failed"
     )
+    if READER_SERVER:
+        write("on a reader's real server, which held before the first block:")
+        for line in READER_SERVER:
+            write(f"    {line}")
 
 
 # --- Nothing left behind: a run's temp files live in a folder of its own, removed at the end ------
