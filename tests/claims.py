@@ -49,6 +49,7 @@ EXEMPT: dict[str, dict[str, str]] = {
     },
     "reference/api-tokens-and-client-keys.md": {
         "This page lists the kinds": "describes the page",
+        "Two older names still meet you": "introduces the list after it, whose items are quoted",
         "These are the fields you set": "introduces the table after it, whose rows are quoted",
         "Ask the server for a token and look": "introduces the sample after it, which runs "
         "(tests/test_docs.py) and prints what the page shows",

@@ -47,6 +47,7 @@ def test_token_types__backend_tokens_are_listed_as_client(
     assert listed(unleash, token["secret"])["type"] == "client"  # ... the list says client
 
 
+@pytest.mark.claim(PAGE, "A **client token** is what is now a backend token.", 'The Admin API still lists backend tokens with `"type": "client"`, and accepts `"client"` for a new one.')  # fmt: skip
 @pytest.mark.claim(PAGE, 'The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`.')  # fmt: skip
 @pytest.mark.parametrize("sent", ["backend", "client"])
 def test_token_data__the_list_shows_backend_tokens_as_client(
