@@ -20,6 +20,7 @@ from blocks import DOCS, EXAMPLES, site_blocks
 from harness.browser import open_admin_page
 from harness.cors import allowed_origins
 from harness.demo import Shell
+from harness.forward import forwarder
 from harness.reader import PAGE_PORT
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, native
@@ -61,12 +62,17 @@ def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str], runner:
 
 
 def run_sample_page(
-    new_context: Callable[..., BrowserContext], origin: str, unleash: Sandbox, page: str
+    new_context: Callable[..., BrowserContext],
+    origin: str,
+    unleash: Sandbox,
+    page: str,
+    server_url: str | None = None,
 ) -> tuple[str, list[str]]:
+    """The sample page in a fresh context, reading `server_url` (default: the server itself)."""
     tab = new_context().new_page()
     console: list[str] = []
     tab.on("console", lambda m: console.append(m.text))
-    tab.goto(f"{origin}/{page}?url={unleash.url}&token={unleash.frontend_token}")
+    tab.goto(f"{origin}/{page}?url={server_url or unleash.url}&token={unleash.frontend_token}")
     result = tab.locator("#result")
     expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
     return result.inner_text(), console
@@ -90,39 +96,6 @@ def test_browser_sample(
     assert allowed_origins(unleash) == ["http://shop.example", origin]
     text, _ = run_sample_page(new_context, origin, unleash, "index.html")
     assert text == "docs-demo enabled: true"
-
-
-@pytest.fixture
-def sample_with(
-    unleash: Sandbox,
-    demo_flag: str,
-    sample_origin: tuple[Path, str],
-    origins: Callable[[list[str]], int],
-    sample_env: dict[str, str],
-    new_context: Callable[..., BrowserContext],
-) -> Callable[[list[str]], tuple[str, list[str]]]:
-    """The sample page set up; then allow these origins, and run it in a fresh context."""
-    web, origin = sample_origin
-    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
-
-    def run(allowed: list[str]) -> tuple[str, list[str]]:
-        assert origins(allowed) == 204
-        return run_sample_page(new_context, origin, unleash, "index.html")
-
-    return run
-
-
-@pytest.mark.claim("troubleshooting.md", "**The browser's origin**: if a front-end SDK works from `curl` but not from your page, the page's origin is not allowed.")  # fmt: skip
-@pytest.mark.claim("reference/front-end-api.md", 'A browser only lets a page read an answer from another origin if the answer allows that origin with an `Access-Control-Allow-Origin` header.', 'but the browser will not hand them to the page: the SDK reports a failed request.')  # fmt: skip
-@pytest.mark.claim("reference/sdks-and-tokens.md", 'The page must be served from an origin the server [allows](front-end-api.md#cors); from any other, the browser blocks the answer and the page says that Unleash could not be read.')  # fmt: skip
-def test_cors__browser_blocks_an_origin_that_is_not_allowed(
-    sample_with: Callable[[list[str]], tuple[str, list[str]]],
-) -> None:
-    text, console = sample_with(["http://shop.example"])
-    assert text.startswith("Unleash could not be read"), text
-    assert any(
-        "CORS policy" in line and "Access-Control-Allow-Origin" in line for line in console
-    ), console
 
 
 @pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', 'the CORS origins page speaks of up to two minutes')  # fmt: skip
@@ -178,3 +151,39 @@ def test_react_sample(
     set_up_as_the_page_says(web, origin, sample_env, REACT)
     text, _ = run_sample_page(new_context, origin, unleash, "react.html")
     assert text == "docs-demo enabled: true"
+
+
+@pytest.mark.claim("reference/front-end-api.md", "Because the SDK sends an `Authorization` header, a browser first asks with a preflight request (`OPTIONS`); when the answer has no such header, the browser never sends the request for the flags, and the SDK reports a failed request.")  # fmt: skip
+@pytest.mark.claim("troubleshooting.md", "**The browser's origin**: if a front-end SDK works from `curl` but not from your page, the page's origin is not allowed, and the browser does not even send the request for the flags ([CORS](reference/front-end-api.md#cors)).")  # fmt: skip
+@pytest.mark.claim("reference/front-end-api.md", 'A browser only lets a page read an answer from another origin if the answer allows that origin with an `Access-Control-Allow-Origin` header.')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", 'The page must be served from an origin the server [allows](front-end-api.md#cors); from any other, the browser blocks the answer and the page says that Unleash could not be read.')  # fmt: skip
+@pytest.mark.claim("troubleshooting.md", "Its console shows *Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource*.")  # fmt: skip
+def test_cors__a_refused_preflight_means_no_request_for_the_flags(
+    unleash: Sandbox,
+    demo_flag: str,
+    sample_origin: tuple[Path, str],
+    origins: Callable[[list[str]], int],
+    sample_env: dict[str, str],
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """What reaches the server from Chromium, through a forwarder that notes each request: with
+    the page's origin allowed, a preflight and then the GET; without it, the preflight alone."""
+    web, origin = sample_origin
+    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
+    with forwarder(unleash.url) as (server_url, seen):
+        sent = {}
+        for case, allowed in (("allowed", [origin]), ("not allowed", ["http://shop.example"])):
+            assert origins(allowed) == 204
+            seen.clear()
+            text, console = run_sample_page(new_context, origin, unleash, "index.html", server_url)
+            sent[case] = ([m for m, p in seen if p.startswith("/api/frontend")], text, console)
+    methods, text, _ = sent["allowed"]
+    assert methods[:2] == ["OPTIONS", "GET"] and text == "docs-demo enabled: true", sent
+    methods, text, console = sent["not allowed"]
+    assert "OPTIONS" in methods and "GET" not in methods, methods
+    assert text.startswith("Unleash could not be read"), text
+    assert any(
+        "Response to preflight request doesn't pass access control check: No "
+        "'Access-Control-Allow-Origin' header is present on the requested resource" in line
+        for line in console
+    ), console

