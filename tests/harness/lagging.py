@@ -31,32 +31,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
-    """Delete a backend and a front-end token now, and give a third one an expiry in the past;
-    futures of (the status it got right after the change, seconds until it is refused), by
-    "backend", "frontend", "expired"."""
+    """Delete a backend and a front-end token now, give a third one an expiry in the past, and a
+    fourth, made already expired, an expiry in the future; futures of (the status it got right
+    after the change, seconds until it gets the other answer: 401, or 200 for "renewed"), by
+    "backend", "frontend", "expired", "renewed"."""
     endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
-                 "expired": "/api/client/features"}  # fmt: skip
+                 "expired": "/api/client/features", "renewed": "/api/client/features"}  # fmt: skip
+    past, future = {"expiresAt": "2020-01-01T00:00:00Z"}, {"expiresAt": "2100-01-01T00:00:00Z"}
     secrets: dict[str, str] = {}
     for kind, path in endpoints.items():
         made = create_token(unleash, name=f"revoke-{kind}",
-                            type="frontend" if kind == "frontend" else "backend")  # fmt: skip
+                            type="frontend" if kind == "frontend" else "backend",
+                            **(past if kind == "renewed" else {}))  # fmt: skip
         secrets[kind] = made["secret"]
-        assert call(unleash, "GET", path, secrets[kind]).status_code == 200
+        if kind != "renewed":  # (a token made expired: tests/test_claims_reference.py, expiry)
+            assert call(unleash, "GET", path, secrets[kind]).status_code == 200
 
     stop = threading.Event()  # set when the session ends early (Ctrl-C, a fatal fault)
 
     def lag(kind: str) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
         token = f"/api/admin/api-tokens/{secret}"
-        if kind == "expired":
-            past = {"expiresAt": "2020-01-01T00:00:00Z"}
-            changed = call(unleash, "PUT", token, unleash.admin_token, json=past)
+        if kind in ("expired", "renewed"):
+            body = past if kind == "expired" else future
+            changed = call(unleash, "PUT", token, unleash.admin_token, json=body)
         else:
             changed = call(unleash, "DELETE", token, unleash.admin_token)
         assert changed.status_code == 200
         began = time.monotonic()
         right_after = call(unleash, "GET", path, secret).status_code
-        return right_after, refused_after(unleash, path, secret, stop, f"the {kind} token", began)
+        until = 200 if kind == "renewed" else 401
+        return right_after, answers_after(unleash, path, secret, stop, kind, until, began)
 
     pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
@@ -65,25 +70,27 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
-            delete_token(unleash, secrets["expired"])
+            for kind in ("expired", "renewed"):
+                delete_token(unleash, secrets[kind])
 
 
-def refused_after(
+def answers_after(
     unleash: Sandbox,
     path: str,
     secret: str,
     stop: threading.Event,
     what: str,
+    status: int = 401,
     began: float | None = None,
 ) -> float:
-    """Seconds from `began` (default: now) until `path` answers 401 to `secret` (asked every
+    """Seconds from `began` (default: now) until `path` answers `status` to `secret` (asked every
     0.5 s, for at most 90 s)."""
     began = time.monotonic() if began is None else began
     while time.monotonic() - began < 90 and not stop.is_set():
-        if call(unleash, "GET", path, secret).status_code == 401:
+        if call(unleash, "GET", path, secret).status_code == status:
             return time.monotonic() - began
         stop.wait(0.5)
-    raise AssertionError(f"{what} was still accepted after {time.monotonic() - began:.0f} s")
+    raise AssertionError(f"{what}: no {status} after {time.monotonic() - began:.0f} s")
 
 
 ROTATION = Path("how-to/how-to-rotate-an-api-token.md")
@@ -132,7 +139,9 @@ def rotation(
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=1)
     try:
-        lag = pool.submit(refused_after, unleash, client, old, stop, "the old secret", deleted_at)
+        lag = pool.submit(
+            answers_after, unleash, client, old, stop, "the old secret", 401, deleted_at
+        )
         yield seen, lag
     finally:
         stop.set()
