@@ -68,8 +68,9 @@ def run_sample_page(
     page: str,
     server_url: str | None = None,
 ) -> tuple[str, list[str]]:
-    """The sample page in a fresh context, reading `server_url` (default: the server itself)."""
-    tab = new_context().new_page()
+    """The sample page in a fresh context, reading `server_url` (default: the server itself),
+    its requests left alone as a reader's browser sends them (harness.browser.new_context)."""
+    tab = new_context(intercept=False).new_page()
     console: list[str] = []
     tab.on("console", lambda m: console.append(m.text))
     tab.goto(f"{origin}/{page}?url={server_url or unleash.url}&token={unleash.frontend_token}")

@@ -161,7 +161,7 @@ def open_served_page(
         try:
             poll_until(f"the page's web server to answer on port {port}",
                        lambda: True if answers(f"http://127.0.0.1:{port}/") else None, 15)  # fmt: skip
-            page = new_context().new_page()
+            page = new_context(intercept=False).new_page()  # as a reader's browser sends
             page.goto(url)
             result = page.locator("#result")
             expect(result).not_to_have_text("Asking Unleash…", timeout=15_000)
