@@ -81,22 +81,33 @@ def run_sample_page(
 
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'The page will be served from `http://127.0.0.1:8080`, and the server must [allow that origin](front-end-api.md#cors).')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`', 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
-def test_browser_sample(
+def test_browser_sample(reads_the_flag: Callable[[str, str], str]) -> None:
+    """On a server whose list of origins is a reader's own, the section's steps (the page, the
+    script that adds its origin) make the sample read the flag."""
+    assert reads_the_flag(RUNNER, "index.html") == "docs-demo enabled: true"
+
+
+@pytest.fixture
+def reads_the_flag(
     unleash: Sandbox,
     demo_flag: str,
     sample_origin: tuple[Path, str],
     origins: Callable[[list[str]], int],
     sample_env: dict[str, str],
     new_context: Callable[..., BrowserContext],
-) -> None:
-    """On a server whose list of origins is a reader's own, the section's steps (the page, the
-    script that adds its origin) make the sample read the flag."""
-    web, origin = sample_origin
-    assert origins(["http://shop.example"]) == 204
-    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
-    assert allowed_origins(unleash) == ["http://shop.example", origin]
-    text, _ = run_sample_page(new_context, origin, unleash, "index.html")
-    assert text == "docs-demo enabled: true"
+) -> Callable[[str, str], str]:
+    """A section (by the test that runs its blocks) set up as it says, on a server whose list of
+    origins is a reader's own without the page's origin; then its page, served from that origin:
+    what the page shows."""
+
+    def run(runner: str, page: str) -> str:
+        web, origin = sample_origin
+        assert origins(["http://shop.example"]) == 204
+        set_up_as_the_page_says(web, origin, sample_env, runner)
+        assert allowed_origins(unleash) == ["http://shop.example", origin]
+        return run_sample_page(new_context, origin, unleash, page)[0]
+
+    return run
 
 
 @pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', 'the CORS origins page speaks of up to two minutes')  # fmt: skip
@@ -137,21 +148,10 @@ REACT = "tests/test_browser_cors.py::test_react_sample"
 
 @pytest.mark.claim("reference/sdks-and-tokens.md", "Serve the folder as for [the browser SDK](#browser), with its origin allowed the same way, and keep the server running:")  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", "A React app reads its flags with the React SDK, `@unleash/proxy-client-react`, which wraps the front-end SDK: it takes the same front-end token and front-end API URL.", "Then open `http://127.0.0.1:8080/react.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.")  # fmt: skip
-def test_react_sample(
-    unleash: Sandbox,
-    demo_flag: str,
-    sample_origin: tuple[Path, str],
-    origins: Callable[[list[str]], int],
-    sample_env: dict[str, str],
-    new_context: Callable[..., BrowserContext],
-) -> None:
+def test_react_sample(reads_the_flag: Callable[[str, str], str]) -> None:
     """The React section's files, bundled by its own command and served from a second origin,
     whose origin the section allows as the browser section does: the app reads the flag."""
-    web, origin = sample_origin
-    assert origins(["http://shop.example"]) == 204  # a reader's own list, without this origin
-    set_up_as_the_page_says(web, origin, sample_env, REACT)
-    text, _ = run_sample_page(new_context, origin, unleash, "react.html")
-    assert text == "docs-demo enabled: true"
+    assert reads_the_flag(REACT, "react.html") == "docs-demo enabled: true"
 
 
 @pytest.mark.claim("reference/front-end-api.md", "Because the SDK sends an `Authorization` header, a browser first asks with a preflight request (`OPTIONS`); when the answer has no such header, the browser never sends the request for the flags, and the SDK reports a failed request.")  # fmt: skip
