@@ -99,7 +99,7 @@ def test_init_tokens__admin_tokens_are_deprecated_in_the_code(unleash: Sandbox) 
 
 
 @pytest.mark.claim(
-    PAGE, "A new token works at once, on every instance of the server that shares its database."
+    PAGE, "A new token works at once, on every instance of the server that shares its database"
 )
 def test_new_token__works_at_once_on_another_instance(
     unleash: Sandbox, second_instance: str
