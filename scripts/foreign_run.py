@@ -72,6 +72,18 @@ def run_suites(server: Sandbox, count: int) -> list[tuple[int, float, str]]:
     return results
 
 
+def failures(output: str) -> str:
+    """The failures of a suite's output (pytest's FAILURES section and short summary), not only
+    its tail, which the per-page claims report fills."""
+    start = output.find("= FAILURES =")
+    end = output.find("= sentences about the server")
+    summary = (
+        output[output.find("short test summary") - 40 :] if "short test summary" in output else ""
+    )
+    body = output[start:end] if start != -1 else output[-4000:]
+    return (body[-12000:] + "\n" + summary[-3000:]).strip()
+
+
 def main() -> int:
     for key in [k for k in os.environ if k.startswith("UNLEASH_")]:
         del os.environ[key]
@@ -93,7 +105,7 @@ def main() -> int:
                     passed += 1
                 else:
                     failed += 1
-                    print(output[-4000:])
+                    print(failures(output))
         after = state(server)
         damage = planted.damage(server)
     changed = [key for key in before if before[key] != after[key]]
