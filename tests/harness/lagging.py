@@ -31,37 +31,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
-    """Delete a backend and a front-end token now, give a third one an expiry in the past, and a
-    fourth, made already expired, an expiry in the future; futures of (the status it got right
-    after the change, seconds until it gets the other answer: 401, or 200 for "renewed"), by
-    "backend", "frontend", "expired", "renewed"."""
+    """Delete a backend and a front-end token now, and give a third one an expiry in the past;
+    futures of (the status it got right after the change, seconds until it is refused), by
+    "backend", "frontend", "expired"."""
     endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
-                 "expired": "/api/client/features", "renewed": "/api/client/features"}  # fmt: skip
-    past, future = {"expiresAt": "2020-01-01T00:00:00Z"}, {"expiresAt": "2100-01-01T00:00:00Z"}
+                 "expired": "/api/client/features"}  # fmt: skip
     secrets: dict[str, str] = {}
     for kind, path in endpoints.items():
         made = create_token(unleash, name=f"revoke-{kind}",
-                            type="frontend" if kind == "frontend" else "backend",
-                            **(past if kind == "renewed" else {}))  # fmt: skip
+                            type="frontend" if kind == "frontend" else "backend")  # fmt: skip
         secrets[kind] = made["secret"]
-        if kind != "renewed":  # (a token made expired: tests/test_claims_reference.py, expiry)
-            assert call(unleash, "GET", path, secrets[kind]).status_code == 200
+        assert call(unleash, "GET", path, secrets[kind]).status_code == 200
 
     stop = threading.Event()  # set when the session ends early (Ctrl-C, a fatal fault)
 
     def lag(kind: str) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
         token = f"/api/admin/api-tokens/{secret}"
-        if kind in ("expired", "renewed"):
-            body = past if kind == "expired" else future
-            changed = call(unleash, "PUT", token, unleash.admin_token, json=body)
+        if kind == "expired":
+            past = {"expiresAt": "2020-01-01T00:00:00Z"}
+            changed = call(unleash, "PUT", token, unleash.admin_token, json=past)
         else:
             changed = call(unleash, "DELETE", token, unleash.admin_token)
         assert changed.status_code == 200
         began = time.monotonic()
         right_after = call(unleash, "GET", path, secret).status_code
-        until = 200 if kind == "renewed" else 401
-        return right_after, answers_after(unleash, path, secret, stop, kind, until, began)
+        return right_after, answers_after(unleash, path, secret, stop, kind, 401, began)
 
     pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
@@ -70,8 +65,7 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
-            for kind in ("expired", "renewed"):
-                delete_token(unleash, secrets[kind])
+            delete_token(unleash, secrets["expired"])
 
 
 def answers_after(
