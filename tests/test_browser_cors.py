@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -81,33 +82,55 @@ def run_sample_page(
 
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'The page will be served from `http://127.0.0.1:8080`, and the server must [allow that origin](front-end-api.md#cors).')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`', 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
-def test_browser_sample(reads_the_flag: Callable[[str, str], str]) -> None:
+def test_browser_sample(sample_site: SampleSite) -> None:
     """On a server whose list of origins is a reader's own, the section's steps (the page, the
     script that adds its origin) make the sample read the flag."""
-    assert reads_the_flag(RUNNER, "index.html") == "docs-demo enabled: true"
+    assert reads_the_flag(sample_site, RUNNER, "index.html") == "docs-demo enabled: true"
+
+
+@dataclass
+class SampleSite:
+    """The sample pages' folder, served from a second origin, with what it takes to show them."""
+
+    unleash: Sandbox
+    web: Path
+    origin: str
+    origins: Callable[[list[str]], int]
+    env: dict[str, str]
+    new_context: Callable[..., BrowserContext]
+
+    def set_up(self, runner: str) -> None:
+        set_up_as_the_page_says(self.web, self.origin, self.env, runner)
+
+    def show(
+        self, page: str, allowed: list[str] | None = None, server_url: str | None = None
+    ) -> tuple[str, list[str]]:
+        """The page's text and console, after allowing these origins (when given)."""
+        if allowed is not None:
+            assert self.origins(allowed) == 204
+        return run_sample_page(self.new_context, self.origin, self.unleash, page, server_url)
 
 
 @pytest.fixture
-def reads_the_flag(
+def sample_site(
     unleash: Sandbox,
     demo_flag: str,
     sample_origin: tuple[Path, str],
     origins: Callable[[list[str]], int],
     sample_env: dict[str, str],
     new_context: Callable[..., BrowserContext],
-) -> Callable[[str, str], str]:
+) -> SampleSite:
+    web, origin = sample_origin
+    return SampleSite(unleash, web, origin, origins, sample_env, new_context)
+
+
+def reads_the_flag(site: SampleSite, runner: str, page: str) -> str:
     """A section (by the test that runs its blocks) set up as it says, on a server whose list of
-    origins is a reader's own without the page's origin; then its page, served from that origin:
-    what the page shows."""
-
-    def run(runner: str, page: str) -> str:
-        web, origin = sample_origin
-        assert origins(["http://shop.example"]) == 204
-        set_up_as_the_page_says(web, origin, sample_env, runner)
-        assert allowed_origins(unleash) == ["http://shop.example", origin]
-        return run_sample_page(new_context, origin, unleash, page)[0]
-
-    return run
+    origins is a reader's own without the page's origin; then what its page shows."""
+    assert site.origins(["http://shop.example"]) == 204
+    site.set_up(runner)
+    assert allowed_origins(site.unleash) == ["http://shop.example", site.origin]
+    return site.show(page)[0]
 
 
 @pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', 'the CORS origins page speaks of up to two minutes')  # fmt: skip
@@ -148,10 +171,10 @@ REACT = "tests/test_browser_cors.py::test_react_sample"
 
 @pytest.mark.claim("reference/sdks-and-tokens.md", "Serve the folder as for [the browser SDK](#browser), with its origin allowed the same way, and keep the server running:")  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", "A React app reads its flags with the React SDK, `@unleash/proxy-client-react`, which wraps the front-end SDK: it takes the same front-end token and front-end API URL.", "Then open `http://127.0.0.1:8080/react.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.")  # fmt: skip
-def test_react_sample(reads_the_flag: Callable[[str, str], str]) -> None:
+def test_react_sample(sample_site: SampleSite) -> None:
     """The React section's files, bundled by its own command and served from a second origin,
     whose origin the section allows as the browser section does: the app reads the flag."""
-    assert reads_the_flag(REACT, "react.html") == "docs-demo enabled: true"
+    assert reads_the_flag(sample_site, REACT, "react.html") == "docs-demo enabled: true"
 
 
 @pytest.mark.claim("reference/front-end-api.md", "Because the SDK sends an `Authorization` header, a browser first asks with a preflight request (`OPTIONS`); when the answer has no such header, the browser never sends the request for the flags, and the SDK reports a failed request.")  # fmt: skip
@@ -159,24 +182,18 @@ def test_react_sample(reads_the_flag: Callable[[str, str], str]) -> None:
 @pytest.mark.claim("reference/front-end-api.md", 'A browser only lets a page read an answer from another origin if the answer allows that origin with an `Access-Control-Allow-Origin` header.')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'The page must be served from an origin the server [allows](front-end-api.md#cors); from any other, the browser blocks the answer and the page says that Unleash could not be read.')  # fmt: skip
 @pytest.mark.claim("troubleshooting.md", "Its console shows *Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource*.")  # fmt: skip
-def test_cors__a_refused_preflight_means_no_request_for_the_flags(
-    unleash: Sandbox,
-    demo_flag: str,
-    sample_origin: tuple[Path, str],
-    origins: Callable[[list[str]], int],
-    sample_env: dict[str, str],
-    new_context: Callable[..., BrowserContext],
-) -> None:
+def test_cors__a_refused_preflight_means_no_request_for_the_flags(sample_site: SampleSite) -> None:
     """What reaches the server from Chromium, through a forwarder that notes each request: with
     the page's origin allowed, a preflight and then the GET; without it, the preflight alone."""
-    web, origin = sample_origin
-    set_up_as_the_page_says(web, origin, sample_env, RUNNER)
-    with forwarder(unleash.url) as (server_url, seen):
+    sample_site.set_up(RUNNER)
+    with forwarder(sample_site.unleash.url) as (server_url, seen):
         sent = {}
-        for case, allowed in (("allowed", [origin]), ("not allowed", ["http://shop.example"])):
-            assert origins(allowed) == 204
+        for case, allowed in (
+            ("allowed", [sample_site.origin]),
+            ("not allowed", ["http://shop.example"]),
+        ):
             seen.clear()
-            text, console = run_sample_page(new_context, origin, unleash, "index.html", server_url)
+            text, console = sample_site.show("index.html", allowed, server_url)
             sent[case] = ([m for m, p in seen if p.startswith("/api/frontend")], text, console)
     methods, text, _ = sent["allowed"]
     assert methods[:2] == ["OPTIONS", "GET"] and text == "docs-demo enabled: true", sent
