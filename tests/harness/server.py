@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -30,20 +31,34 @@ def unleash() -> Iterator[Sandbox]:
             pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
         _server.append(server)
         yield server
+        _server.clear()  # stopping now: a failure from here on is not a server gone missing
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """When a test fails because the server is gone, stop the run with one message, not a hundred."""
     report = yield
-    if report.failed and _server and not healthy(_server[0].url, timeout=2):
+    if report.failed and _server and not _answers(_server[0].url):
         where = _server[0].url
+        failure = str(report.longrepr).strip().splitlines()[-1:] or ["(no message)"]
         pytest.exit(
-            f"The Unleash server at {where} stopped answering during {item.nodeid}. "
+            f"The Unleash server at {where} stopped answering during {item.nodeid} "
+            f"({report.when}), which failed with: {failure[0]}\n"
             "Was it stopped or killed? Run `make test` again to start a new sandbox.",
             returncode=3,
         )
     return report
+
+
+def _answers(url: str, within: float = 10) -> bool:
+    """True when the server answers its health check within `within` seconds (a busy machine
+    can hold one answer up for a few seconds; a stopped server never answers)."""
+    deadline = time.monotonic() + within
+    while not healthy(url, timeout=2):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 @pytest.fixture
