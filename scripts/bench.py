@@ -68,7 +68,7 @@ def warm(runs: int) -> list[float]:
         for attempt in range(runs + 1):  # the first start migrates: not counted
             with ExitStack() as unleash:
                 began = time.perf_counter()
-                native.start_unleash(node_modules, env, Path(tmp) / "unleash.log", unleash)
+                native.start_unleash(url, node_modules, env, Path(tmp) / "unleash.log", unleash)
                 if attempt:
                     times.append(time.perf_counter() - began)
     return times

@@ -1,88 +1,60 @@
 """Which sentences of the pages the tests check: the link between a page's words and its tests.
 
-A claim test carries `@pytest.mark.claim(page, *quotes)`: the exact words (Markdown as written,
-whitespace aside) of the page it checks. `tests/test_claims_link.py` fails when a quote is no
-longer on its page, so an edit cannot silently orphan a test; and when a sentence about how the
-server behaves is quoted by no test and not listed in EXEMPT with the reason no test can reach
-it. `make test` prints the count per page (tests/harness/run.py).
+A claim test carries `@pytest.mark.claim(page, *quotes)`: words of the page it checks, Markdown as
+written (whitespace aside). A quote is one of:
 
-A sentence is "about the server" when it names a status code or says what the server, an API,
-a token or an SDK does (BEHAVIOUR); a table row counts as a sentence.
+- one whole sentence, or several sentences that follow each other on the page;
+- one whole table row, `| cell | cell | cell |`;
+- a row's key, `| first cell |`, when exactly one row of the page starts with that cell (for tests
+  that read the row's other cells from the page itself, with tests/pages.py).
+
+A quote that is only part of a sentence or row matches nothing: it would let a test "cover" a
+sentence whose other half nobody checks. Every sentence and table row of every page is either
+quoted by a claim test or listed in tests/not_claims.py with the reason it needs none;
+`tests/test_claims_link.py` fails on anything else, and `make test` prints the count per page
+(tests/harness/run.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from not_claims import NOT_CLAIMS
 
 from blocks import DOCS
-
-BEHAVIOUR = re.compile(
-    r"`[1-5]\d\d`|\b[1-5]\d\d\b|\bserver\b|\banswers?\b|\baccept|\brefuse|\breject|\bignor"
-    r"|\bexpir|\bopens?\b|\breturns?\b|\bnever\b|\bonly\b|\bcannot\b|\bevery\b|\bdefault\b"
-    r"|\brefresh|\bcache|\bkeeps?\b|\bstill\b|\bworks?\b|\bevaluat|\bserves?\b|\bsends?\b",
-    re.I,
-)
-# Sentences that look like statements about the server but are not (by their first words), with
-# the reason. A sentence about the server that no test can reach would be listed here too.
-NAVIGATION = "says where to read on: the link itself is checked by the strict build"
-EXEMPT: dict[str, dict[str, str]] = {
-    "index.md": {
-        "Everything you need to create": "describes the site, not the server",
-        "[Get started](get-started.md):": NAVIGATION,
-        "[API tokens and client keys]": NAVIGATION,
-        "[Troubleshooting 401 and 403]": NAVIGATION,
-    },
-    "get-started.md": {
-        "**Your own server**": "a choice for the reader; make test-foreign runs the whole suite "
-        "against a server that the run did not start",
-    },
-    "how-to/how-to-create-api-tokens.md": {
-        "The reference has [every kind of secret]": NAVIGATION,
-        "Keep tokens out of your code": "advice to the reader, not a statement about the server",
-    },
-    "how-to/how-to-rotate-an-api-token.md": {
-        "The calls need your server's address": "what the reader needs; the page's blocks run with exactly these "
-        "variables and tools (tests/test_shell.py, the reader path)",
-    },
-    "reference/api-tokens-and-client-keys.md": {
-        "This page lists the kinds": "describes the page",
-        "Two older names still meet you": "introduces the list after it, whose items are quoted",
-        "These are the fields you set": "introduces the table after it, whose rows are quoted",
-        "Ask the server for a token and look": "introduces the sample after it, which runs "
-        "(tests/test_docs.py) and prints what the page shows",
-        "A script sends a secret instead of logging in.": "introduces the table after it, "
-        "whose rows are quoted",
-    },
-    "reference/sdks-and-tokens.md": {
-        "The causes are listed in": NAVIGATION,
-    },
-}
 
 
 def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def _bare(text: str) -> str:
-    """Text without table bars, for matching a quoted table row with the row's sentence."""
-    return normalize(text.replace("|", " "))
+def _row(line: str) -> str:
+    """A table row with its cells' whitespace normalized: `| a | b |`."""
+    cells = [normalize(cell) for cell in line.strip().strip("|").split("|")]
+    return normalize("| " + " | ".join(cells) + " |")
+
+
+def _is_row(text: str) -> bool:
+    return text.startswith("|") and text.endswith("|")
 
 
 def _prose(page: str) -> list[str]:
-    """The page's paragraphs and list items as a reader reads them; table rows one by one."""
+    """The page's paragraphs, list items and admonition titles as a reader reads them, and its
+    table rows (header rows aside) one by one."""
     text = (DOCS / page).read_text()
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # front matter
-    text = re.sub(r"^(\s*)```.*?^\1```\s*$", "", text, flags=re.S | re.M)  # code blocks
-    text = re.sub(r"<!--.*?-->|<figure.*?</figure>", "", text, flags=re.S)
+    text = re.sub(r"^(\s*)```.*?^\1```\s*$", "\n", text, flags=re.S | re.M)  # code blocks
+    text = re.sub(r"<!--.*?-->|<figure.*?</figure>", "\n", text, flags=re.S)
     parts: list[str] = []
     for block in re.split(r"\n\s*\n", text):
+        parts += re.findall(r'^\s*[!?]{3}\+? \w+ "(.+)"', block, re.M)  # an admonition's title
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         lines = [line for line in lines if not line.startswith(("#", "!!!", "===", "|--", "| --"))]
         if lines and lines[0].startswith("|"):
-            parts += [normalize(" ".join(row.strip("|").split("|"))) for row in lines[1:]]
+            parts += [_row(row) for row in lines[1:]]
             continue
         items = re.split(r"\n(?=- |\d+\. )", "\n".join(lines))
         parts += [normalize(re.sub(r"^(?:- |\d+\. )", "", item)) for item in items]
@@ -90,70 +62,110 @@ def _prose(page: str) -> list[str]:
 
 
 def sentences(page: str) -> list[str]:
-    """The page's sentences (a table row is one)."""
+    """The page's sentences and table rows, in page order."""
     found = []
     for part in _prose(page):
-        found += re.split(r"(?<=[.!?])\s+(?=[A-Z*`(\[])", part)
+        if _is_row(part):
+            found.append(part)
+        else:
+            found += re.split(r"(?<=[.!?])\s+(?=[A-Z*`(\[])", part)
     return found
 
 
-def about_the_server(sentence: str) -> bool:
-    return BEHAVIOUR.search(sentence) is not None
+def covered(page: str, quote: str, units: list[str] | None = None) -> list[int]:
+    """The positions in `sentences(page)` that `quote` stands for (see the module's docstring);
+    empty when it is not a whole sentence, run of sentences, row or row key of the page."""
+    units = sentences(page) if units is None else units
+    quote = normalize(quote)
+    if _is_row(quote):
+        if quote in units:
+            return [i for i, unit in enumerate(units) if unit == quote]
+        keyed = [i for i, unit in enumerate(units) if _is_row(unit) and unit.startswith(quote)]
+        return keyed if len(keyed) == 1 and quote.count("|") == 2 else []
+    found = []  # the same words twice on a page are quoted twice
+    for start, unit in enumerate(units):
+        if not quote.startswith(unit):
+            continue
+        end, joined = start + 1, unit
+        while joined != quote and end < len(units) and quote.startswith(f"{joined} {units[end]}"):
+            joined, end = f"{joined} {units[end]}", end + 1
+        if joined == quote:
+            found += range(start, end)
+    return found
 
 
 @dataclass
 class PageClaims:
+    """One page's sentences, and the claim tests' quotes of it."""
+
     page: str
-    quotes: set[str] = field(default_factory=set)
+    quotes: dict[str, list[str]] = field(default_factory=dict)  # quote -> the tests quoting it
 
-    def quoted(self, sentence: str) -> bool:
-        bare = _bare(sentence)
-        return any(q in bare or bare in q for q in map(_bare, self.quotes))
-
-    def unquoted(self) -> list[str]:
-        """Sentences about the server that no test quotes and EXEMPT does not explain."""
-        exempt = EXEMPT.get(self.page, {})
-        return [
-            s
-            for s in sentences(self.page)
-            if about_the_server(s)
-            and not self.quoted(s)
-            and not any(s.startswith(start) for start in exempt)
-        ]
+    def accounting(self) -> tuple[list[str], dict[str, str], list[str], list[str]]:
+        """(sentences quoted, sentences not claims with their reasons, sentences unaccounted,
+        quotes that stand for no whole sentence or row)."""
+        units = sentences(self.page)
+        quoted: set[int] = set()
+        loose = []
+        for quote in self.quotes:
+            found = covered(self.page, quote, units)
+            quoted.update(found)
+            if not found:
+                loose.append(quote)
+        reasons = NOT_CLAIMS.get(self.page, {})
+        done = [units[i] for i in sorted(quoted)]
+        exempt = {u: reasons[u] for u in units if u in reasons and u not in done}
+        left = [u for u in units if u not in done and u not in exempt]
+        return done, exempt, left, loose
 
 
 def collected(items: list[pytest.Item]) -> dict[str, PageClaims]:
-    """The quotes of every claim test in the run, by page."""
-    pages: dict[str, PageClaims] = {}
+    """Every page, with the quotes of the claim tests in the run."""
+    pages = {str(md.relative_to(DOCS)): None for md in sorted(DOCS.rglob("*.md"))}
+    found = {page: PageClaims(page) for page in pages}
     for item in items:
         for mark in item.iter_markers("claim"):
             page, *quotes = mark.args
-            pages.setdefault(page, PageClaims(page)).quotes.update(normalize(q) for q in quotes)
-    return pages
+            claims = found.setdefault(page, PageClaims(page))
+            for quote in quotes:
+                claims.quotes.setdefault(normalize(quote), []).append(item.nodeid)
+    return found
+
+
+def stale_reasons() -> list[str]:
+    """Entries of NOT_CLAIMS that are no longer a sentence of their page."""
+    return [
+        f"{page}: {sentence}"
+        for page, reasons in NOT_CLAIMS.items()
+        for sentence in reasons
+        if not (DOCS / page).is_file() or sentence not in sentences(page)
+    ]
+
+
+def whole_suite(items: list[pytest.Item]) -> bool:
+    """True when the run holds every claim test (a run of a few modules sees only their quotes)."""
+    return {item.path.name for item in items} >= {
+        path.name for path in Path(__file__).parent.glob("test_claims_*.py")
+    }
 
 
 def report(items: list[pytest.Item]) -> list[str]:
-    """Per page: its sentences about the server, how many claim tests quote, and the others."""
-    pages = collected(items)
+    """Per page: its sentences, how many claim tests quote, how many need no test and why, and
+    any left unaccounted."""
+    if not whole_suite(items):
+        return ["(sentences are counted when the whole suite runs: this run has a part of it)"]
     lines = []
-    for md in sorted(DOCS.rglob("*.md")):
-        page = str(md.relative_to(DOCS))
-        claims = pages.get(page, PageClaims(page))
-        about = [s for s in sentences(page) if about_the_server(s)]
-        unquoted = claims.unquoted()
-        exempt = {s: why for s in about for start, why in EXEMPT.get(page, {}).items()
-                  if s.startswith(start) and not claims.quoted(s)}  # fmt: skip
-        quoted = len(about) - len(unquoted) - len(exempt)
-        lines.append(f"{page}: {len(about)} sentences about the server, {quoted} quoted by claim "
-                     f"tests, {len(exempt)} not about it (reasons below), {len(unquoted)} unquoted")  # fmt: skip
-        lines += [f"    not about the server: {s[:60]}... ({why})" for s, why in exempt.items()]
-        lines += [f"    UNQUOTED: {sentence}" for sentence in unquoted]
+    for page, claims in collected(items).items():
+        done, exempt, left, _ = claims.accounting()
+        lines.append(
+            f"{page}: {len(done) + len(exempt) + len(left)} sentences: {len(done)} quoted by "
+            f"claim tests, {len(exempt)} not claims (reasons in tests/not_claims.py), "
+            f"{len(left)} unaccounted"
+        )
+        lines += [f"    UNACCOUNTED: {sentence}" for sentence in left]
     return lines
 
 
 def on_page(page: str, quote: str) -> bool:
-    return (
-        normalize(quote) in normalize((DOCS / page).read_text())
-        if (DOCS / page).is_file()
-        else False
-    )
+    """True when `quote` stands for whole sentences or a table row of `page`."""
+    return (DOCS / page).is_file() and bool(covered(page, quote))

@@ -8,6 +8,7 @@ pytest_plugins = [
     "harness.scratch",
     "harness.cors",
     "harness.lagging",
+    "harness.reader",
     "harness.site",
     "harness.browser",
     "harness.screenshots",

@@ -37,6 +37,11 @@ def page_tables(page: str) -> list[list[dict[str, str]]]:
     return tables
 
 
+def row_quote(row: dict[str, str]) -> str:
+    """A row of `page_tables`, written as a claim test quotes a whole row."""
+    return "| " + " | ".join(row.values()) + " |"
+
+
 def guide_steps(
     page: str = "how-to/how-to-create-api-tokens.md",
 ) -> dict[str, dict[str, list[str]]]:

@@ -80,8 +80,10 @@ def run_sample_page(
     return result.inner_text(), console
 
 
+@pytest.mark.claim('reference/front-end-api.md', 'Front-end SDKs take this address as their `url`.')  # fmt: skip
+@pytest.mark.claim('reference/sdks-and-tokens.md', "| on users' devices | [front-end token](api-tokens-and-client-keys.md#front-end-tokens) | `<your Unleash URL>/api/frontend` | browser `unleash-proxy-client` |")  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'The page will be served from `http://127.0.0.1:8080`, and the server must [allow that origin](front-end-api.md#cors).')  # fmt: skip
-@pytest.mark.claim("reference/sdks-and-tokens.md", 'it shows `docs-demo enabled: true`', 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Then open `http://127.0.0.1:8080/index.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.", 'A new server allows every origin; if yours has a list, add the page\'s origin to it with the script `add_cors_origin.sh` from the CORS section:')  # fmt: skip
 def test_browser_sample(sample_site: SampleSite) -> None:
     """On a server whose list of origins is a reader's own, the section's steps (the page, the
     script that adds its origin) make the sample read the flag."""
@@ -133,7 +135,7 @@ def reads_the_flag(site: SampleSite, runner: str, page: str) -> str:
     return site.show(page)[0]
 
 
-@pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', 'the CORS origins page speaks of up to two minutes')  # fmt: skip
+@pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', "The front-end API does not use a new list at once: it reloads the setting periodically (the CORS origins page speaks of up to two minutes).")  # fmt: skip
 @pytest.mark.since_unleash(
     8,
     reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
@@ -182,6 +184,7 @@ def test_react_sample(sample_site: SampleSite) -> None:
 @pytest.mark.claim("reference/front-end-api.md", 'A browser only lets a page read an answer from another origin if the answer allows that origin with an `Access-Control-Allow-Origin` header.')  # fmt: skip
 @pytest.mark.claim("reference/sdks-and-tokens.md", 'The page must be served from an origin the server [allows](front-end-api.md#cors); from any other, the browser blocks the answer and the page says that Unleash could not be read.')  # fmt: skip
 @pytest.mark.claim("troubleshooting.md", "Its console shows *Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource*.")  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "It cannot read flag configurations, strategies or other tokens, and the browser only lets pages from [allowed origins](front-end-api.md#cors) read its answers.")  # fmt: skip
 def test_cors__a_refused_preflight_means_no_request_for_the_flags(sample_site: SampleSite) -> None:
     """What reaches the server from Chromium, through a forwarder that notes each request: with
     the page's origin allowed, a preflight and then the GET; without it, the preflight alone."""

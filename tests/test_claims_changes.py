@@ -27,7 +27,7 @@ def listed(unleash: Sandbox, secret: str) -> dict[str, Any] | None:
     return next((t for t in tokens if t["secret"] == secret), None)
 
 
-@pytest.mark.claim(PAGE, "a token's projects, environment, type and name stay as they were created.", "`PUT /api/admin/api-tokens/<secret>` changes only `expiresAt`: without it the server answers `400`, and it ignores any other field.")  # fmt: skip
+@pytest.mark.claim(PAGE, "**A change of scope**: a token's projects, environment, type and name stay as they were created.", "`PUT /api/admin/api-tokens/<secret>` changes only `expiresAt`: without it the server answers `400`, and it ignores any other field.")  # fmt: skip
 def test_what_to_check__scope_cannot_change(unleash: Sandbox, make_token: MakeToken) -> None:
     token = make_token(
         name="scope", type="backend", environment="development", projects=["default"]
@@ -45,7 +45,7 @@ def test_what_to_check__scope_cannot_change(unleash: Sandbox, make_token: MakeTo
     assert after["expiresAt"].startswith("2031-01-01")  # only the expiry changed
 
 
-@pytest.mark.claim(PAGE, "`DELETE` or `PUT` of a secret the server does not know answers `200` and changes nothing.")  # fmt: skip
+@pytest.mark.claim(PAGE, "**A typo in a revoking script**: `DELETE` or `PUT` of a secret the server does not know answers `200` and changes nothing.")  # fmt: skip
 def test_what_to_check__unknown_secret_looks_like_success(unleash: Sandbox) -> None:
     before = call(unleash, "GET", TOKENS, unleash.admin_token).json()["tokens"]
     path = f"{TOKENS}/{UNKNOWN}"
@@ -56,7 +56,7 @@ def test_what_to_check__unknown_secret_looks_like_success(unleash: Sandbox) -> N
     assert {t["secret"] for t in after} == {t["secret"] for t in before}
 
 
-@pytest.mark.claim(REFERENCE, "`false` for every token this server makes in its default configuration.", "kept for tokens made for the old Unleash Proxy: `null` for every token this server makes.")  # fmt: skip
+@pytest.mark.claim(REFERENCE, "| `secure` | | | Meant to mark tokens of a newer format, whose secret cannot be copied again later: `false` for every token this server makes in its default configuration. |", "| `alias` | | | A second value the server accepts in place of the secret, kept for tokens made for the old Unleash Proxy: `null` for every token this server makes. |")  # fmt: skip
 @pytest.mark.claim(REFERENCE, "| the `secure` field of a token | `false` | left out |")  # fmt: skip
 def test_token_data__alias_and_secure(unleash: Sandbox, make_token: MakeToken) -> None:
     secure = False if server_major(unleash) >= 8 else ABSENT  # Unleash 7: the page's version note
@@ -69,7 +69,7 @@ def test_token_data__alias_and_secure(unleash: Sandbox, make_token: MakeToken) -
         assert (shown["alias"], shown.get("secure", ABSENT)) == (None, secure), secret
 
 
-@pytest.mark.claim(PAGE, "the server refuses a new token once it has 2000 of them, counting every kind, start-up tokens too", "`UNLEASH_API_TOKENS_LIMIT` sets another limit.")  # fmt: skip
+@pytest.mark.claim(PAGE, "**Too many tokens**: the server refuses a new token once it has 2000 of them, counting every kind, start-up tokens too: `400`, *Failed to create api token.", "You can't create more than the established limit of 2000.* `UNLEASH_API_TOKENS_LIMIT` sets another limit.")  # fmt: skip
 def test_what_to_check__too_many_tokens(unleash: Sandbox, scratch: Path) -> None:
     """The default limit, as the server reports it; the answer past a limit, on a new server whose
     limit is four: its three start-up tokens count, so one more is allowed and the next refused."""

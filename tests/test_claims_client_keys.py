@@ -49,7 +49,7 @@ def proxy(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             stop_process(child)
 
 
-@pytest.mark.claim(PAGE, "A **client key** is not an Unleash token: it is a secret of the Unleash Proxy", "You choose the keys when you start the Proxy (`UNLEASH_PROXY_CLIENT_KEYS`), the Proxy reads the flags from Unleash with a backend token, and a front-end SDK sends one of the keys to the Proxy's `/proxy` address in its option `clientKey`.")  # fmt: skip
+@pytest.mark.claim(PAGE, "A **client key** is not an Unleash token: it is a secret of the Unleash Proxy, a separate service that front-end SDKs can read flags from.", "You choose the keys when you start the Proxy (`UNLEASH_PROXY_CLIENT_KEYS`), the Proxy reads the flags from Unleash with a backend token, and a front-end SDK sends one of the keys to the Proxy's `/proxy` address in its option `clientKey`.")  # fmt: skip
 def test_client_keys__the_front_end_sdk_reads_through_the_proxy(
     proxy: str, demo_flag: str, sample_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -80,7 +80,7 @@ def test_client_keys__the_proxy_refuses_unleash_front_end_tokens(
     assert answer.status_code == 401
 
 
-@pytest.mark.claim(PAGE, "The Proxy's own package says it is deprecated in favour of Unleash Edge")  # fmt: skip
+@pytest.mark.claim(PAGE, "The Proxy's own package says it is deprecated in favour of Unleash Edge, which this site does not cover.")  # fmt: skip
 def test_client_keys__the_proxy_package_is_deprecated() -> None:
     readme = (native.install() / "node_modules" / "@unleash" / "proxy" / "README.md").read_text()
     assert "This project is deprecated. Use [Unleash Edge]" in readme

@@ -15,7 +15,11 @@ from unleash_sandbox import Sandbox
 PAGE = "how-to/how-to-create-api-tokens.md"
 
 
-@pytest.mark.claim(PAGE, "puts its secret, as it is, in the `Authorization` header of each request")
+@pytest.mark.claim('troubleshooting.md', '**The header**: the secret goes in `Authorization` as it is.')  # fmt: skip
+@pytest.mark.claim(
+    PAGE,
+    "Whatever sends the token puts its secret, as it is, in the `Authorization` header of each request: no `Bearer` prefix is needed, though the server accepts one.",
+)
 @pytest.mark.parametrize("prefix", ["", "Bearer ", "bearer "], ids=["as-it-is", "Bearer", "bearer"])
 def test_using_api_tokens__the_secret_goes_in_the_header_with_or_without_bearer(
     unleash: Sandbox, prefix: str
@@ -27,4 +31,7 @@ def test_using_api_tokens__the_secret_goes_in_the_header_with_or_without_bearer(
         assert call(unleash, "GET", path, prefix + secret).status_code == 200, (path, prefix)
 
 
-pytestmark = pytest.mark.claim(PAGE, "no `Bearer` prefix is needed, though the server accepts one.")
+pytestmark = pytest.mark.claim(
+    PAGE,
+    "Whatever sends the token puts its secret, as it is, in the `Authorization` header of each request: no `Bearer` prefix is needed, though the server accepts one.",
+)

@@ -45,8 +45,9 @@ def at(url: str, method: str, path: str, token: str | None, **kwargs: object) ->
     return call(Sandbox(url, "", "", "", "instance"), method, path, token, **kwargs).status_code
 
 
+@pytest.mark.claim('reference/api-tokens-and-client-keys.md', '| `INIT_ADMIN_API_TOKENS` | admin |', '| `INIT_FRONTEND_API_TOKENS` | front-end |')  # fmt: skip
 @pytest.mark.claim(PAGE, 'Tokens given to the server at start-up ([below](#init-tokens)) keep the secret they were given, which need not have a random part of this shape.')  # fmt: skip
-@pytest.mark.claim(PAGE, "stores the secret exactly as given", "reads the token's project and environment from the secret (`*` for all)")  # fmt: skip
+@pytest.mark.claim(PAGE, "The server reads the token's project and environment from the secret (`*` for all) and stores the secret exactly as given.", "The server reads the token's project and environment from the secret (`*` for all) and stores the secret exactly as given.")  # fmt: skip
 def test_init_tokens__stored_as_given_scope_read_from_the_secret(unleash: Sandbox) -> None:
     if unleash.mode == "existing":
         pytest.skip("the start-up tokens are known only for a sandbox this run started")
@@ -58,9 +59,11 @@ def test_init_tokens__stored_as_given_scope_read_from_the_secret(unleash: Sandbo
         project, environment = re.fullmatch(r"([^:]+):([^.]+)\..+", secret).groups()  # type: ignore[union-attr]
         assert listed[secret]["projects"] == [project]
         assert listed[secret]["environment"] == environment
+        listed_as = {"admin": "admin", "backend": "client", "frontend": "frontend"}[kind]
+        assert listed[secret]["type"] == listed_as, f"the {kind} start-up token's type"
 
 
-@pytest.mark.claim(PAGE, "A secret added to the variables later is not created, and the server answers `401` to it.", "only while it has no tokens at all")  # fmt: skip
+@pytest.mark.claim(PAGE, "A secret added to the variables later is not created, and the server answers `401` to it.", "The server creates these tokens only while it has no tokens at all: on its first start with a new database.")  # fmt: skip
 def test_init_tokens__only_on_a_server_without_tokens(
     unleash: Sandbox, second_instance: str
 ) -> None:
@@ -70,7 +73,7 @@ def test_init_tokens__only_on_a_server_without_tokens(
 
 
 @pytest.mark.claim(PAGE, 'A self-hosted server can be given its first tokens in its environment, so that scripts and SDKs work from its very first start.')  # fmt: skip
-@pytest.mark.claim(PAGE, "Each variable holds one or more secrets, separated by commas", "`INIT_CLIENT_API_TOKENS` is its old name, read when `INIT_BACKEND_API_TOKENS` is not set")  # fmt: skip
+@pytest.mark.claim(PAGE, "Each variable holds one or more secrets, separated by commas, each shaped `<project>:<environment>.<anything>`.", "| `INIT_BACKEND_API_TOKENS` | backend (`INIT_CLIENT_API_TOKENS` is its old name, read when `INIT_BACKEND_API_TOKENS` is not set) |")  # fmt: skip
 def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
     """A new server: the front-end variable holds two secrets, the backend one only the old name."""
     extra = {"INIT_BACKEND_API_TOKENS": "", "INIT_CLIENT_API_TOKENS": "default:development.old-name",
@@ -83,7 +86,10 @@ def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
             assert at(url, "GET", "/api/frontend", secret) == 200
 
 
-@pytest.mark.claim(PAGE, "Unleash's own code marks the kind deprecated")
+@pytest.mark.claim(
+    PAGE,
+    "Admin tokens are a legacy kind of secret: Unleash's own code marks the kind deprecated, and start-up tokens are the only way left to make one.",
+)
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| admin tokens marked deprecated in Unleash's code | yes | no |")  # fmt: skip
 def test_init_tokens__admin_tokens_are_deprecated_in_the_code(unleash: Sandbox) -> None:
     lib = native.install() / "node_modules/unleash-server/dist/lib"
@@ -99,7 +105,8 @@ def test_init_tokens__admin_tokens_are_deprecated_in_the_code(unleash: Sandbox) 
 
 
 @pytest.mark.claim(
-    PAGE, "A new token works at once, on every instance of the server that shares its database"
+    PAGE,
+    "A new token works at once, on every instance of the server that shares its database, although the admin UI notes that *it can take up to 1 minute before a new API key is activated*.",
 )
 def test_new_token__works_at_once_on_another_instance(
     unleash: Sandbox, second_instance: str
@@ -123,9 +130,9 @@ def second_project(database: str) -> str:
     return "second"
 
 
-@pytest.mark.claim(PAGE, 'you can tell the environment of a token without asking the server, and its project unless it has several (`[]`)')  # fmt: skip
-@pytest.mark.claim(PAGE, "`<projects>` is the project id for a token of one project, `*` for a token of all projects, and `[]` for a token of two or more projects")  # fmt: skip
-@pytest.mark.claim(PAGE, "Made by the server: the token's projects in one string, such as `default`, `*`, or the ids joined by commas.")  # fmt: skip
+@pytest.mark.claim(PAGE, "Because the scope is readable in the secret, you can tell the environment of a token without asking the server, and its project unless it has several (`[]`); only the random part is secret.")  # fmt: skip
+@pytest.mark.claim(PAGE, "`<projects>` is the project id for a token of one project, `*` for a token of all projects, and `[]` for a token of two or more projects: then the secret does not say which.")  # fmt: skip
+@pytest.mark.claim(PAGE, "| `project` | | | Made by the server: the token's projects in one string, such as `default`, `*`, or the ids joined by commas. |")  # fmt: skip
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_token_anatomy__every_shape_of_projects(
     unleash: Sandbox, second_project: str, kind: str
@@ -149,7 +156,7 @@ def test_home__the_server_is_the_open_source_edition(unleash: Sandbox) -> None:
 
 
 @pytest.mark.claim(PAGE, "A program that embeds Unleash (`unleash-server` started from its own Node code) can give the same tokens in the start option `authentication.initApiTokens`; the server adds the variables' tokens to them.")  # fmt: skip
-@pytest.mark.claim(PAGE, "| only as a [token given at start-up](#init-tokens), while the server has no tokens: the form and the Admin API refuse this type |")  # fmt: skip
+@pytest.mark.claim(PAGE, "| Admin | automation of the Admin API (a legacy kind: see [tokens at start-up](#init-tokens)) | the Admin API, `/api/admin/...` | only as a [token given at start-up](#init-tokens), while the server has no tokens: the form and the Admin API refuse this type |")  # fmt: skip
 def test_init_tokens__the_start_option_takes_the_same_tokens(tmp_path: Path) -> None:
     """Unleash's own configuration step, as an embedding program calls it: a token given in the
     option and one in the variable both end up among the start-up tokens."""
@@ -174,7 +181,7 @@ console.log(JSON.stringify(config.authentication.initApiTokens.map((t) => [t.sec
     assert tokens == [["*:*.from-option", "admin"], ["*:*.from-variable", "admin"]]
 
 
-@pytest.mark.claim(PAGE, "although the admin UI notes that *it can take up to 1 minute before a new API key is activated*")  # fmt: skip
+@pytest.mark.claim(PAGE, "A new token works at once, on every instance of the server that shares its database, although the admin UI notes that *it can take up to 1 minute before a new API key is activated*.")  # fmt: skip
 def test_new_token__the_admin_ui_speaks_of_a_minute() -> None:
     """The admin UI's own words (its build, as the server serves it); that a new token works at
     once is measured by the test above."""

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from harness.server import personal_access_token
-from pages import page_tables
+from pages import page_tables, row_quote
 from unleash_api import RUN, call, delete_token
 from unleash_sandbox import Sandbox
 
@@ -45,12 +45,13 @@ def made(unleash: Sandbox) -> Iterator[list[str]]:
         delete_token(unleash, secret)
 
 
+@pytest.mark.claim('how-to/how-to-create-a-personal-access-token.md', 'A personal access token lets a script or a tool call the Admin API as you: it may do what your user may do, and no more ([token types](../reference/api-tokens-and-client-keys.md#token-types)).')  # fmt: skip
 @pytest.mark.claim(
     PAGE,
     "A personal access token can do what its owner can; an SDK's token can do none of this.",
-    *[row["Secret"] for row in SECRETS_TABLE],
+    *map(row_quote, SECRETS_TABLE),
 )
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "You need an admin token (or an admin's personal access token) in `UNLEASH_ADMIN_TOKEN`")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "You need an admin token (or an admin's personal access token) in `UNLEASH_ADMIN_TOKEN` and your server's address in `UNLEASH_URL`, as [Get started](../get-started.md#environment) sets them.")  # fmt: skip
 @pytest.mark.claim(PAGE, 'What each kind of secret gets:')  # fmt: skip
 def test_permissions__every_kind_of_secret(
     unleash: Sandbox, secrets: dict[str, str], made: list[str]

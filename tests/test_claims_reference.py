@@ -38,7 +38,7 @@ def listed(unleash: Sandbox, secret: str, **auth: Any) -> dict[str, Any] | None:
 # --- Token types ---------------------------------------------------------------------------------
 
 
-@pytest.mark.claim(PAGE, 'The Admin API still lists backend tokens with `"type": "client"`')  # fmt: skip
+@pytest.mark.claim(PAGE, 'The Admin API still lists backend tokens with `"type": "client"`, and accepts `"client"` for a new one.')  # fmt: skip
 def test_token_types__backend_tokens_are_listed_as_client(
     unleash: Sandbox, make_token: MakeToken
 ) -> None:
@@ -48,7 +48,7 @@ def test_token_types__backend_tokens_are_listed_as_client(
 
 
 @pytest.mark.claim(PAGE, "A **client token** is what is now a backend token.", 'The Admin API still lists backend tokens with `"type": "client"`, and accepts `"client"` for a new one.')  # fmt: skip
-@pytest.mark.claim(PAGE, 'The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`.')  # fmt: skip
+@pytest.mark.claim(PAGE, "| `type` | What do you want to connect? | yes | `backend` (also written `client`) or `frontend`, in any letter case. The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`. |")  # fmt: skip
 @pytest.mark.parametrize("sent", ["backend", "client"])
 def test_token_data__the_list_shows_backend_tokens_as_client(
     unleash: Sandbox, make_token: MakeToken, sent: str
@@ -58,20 +58,20 @@ def test_token_data__the_list_shows_backend_tokens_as_client(
     assert listed(unleash, made["secret"])["type"] == "client"
 
 
-@pytest.mark.claim(PAGE, '`backend` (also written `client`) or `frontend`, in any letter case.', '(`"type": "backend"` or `"client"`)', '(`"type": "frontend"`)')  # fmt: skip
+@pytest.mark.claim(PAGE, "| `type` | What do you want to connect? | yes | `backend` (also written `client`) or `frontend`, in any letter case. The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`. |", '| Backend | server-side SDKs and Unleash Edge | the client API, `/api/client/...` | the *API access* page or the Admin API (`"type": "backend"` or `"client"`) |', '| Front-end | code in browsers and mobile apps | the [front-end API](front-end-api.md), `/api/frontend` | the *API access* page or the Admin API (`"type": "frontend"`) |')  # fmt: skip
 @pytest.mark.parametrize("spelling", ["client", "backend", "Backend", "FRONTEND"])
 def test_token_types__type_accepted_in_any_case(make_token: MakeToken, spelling: str) -> None:
     assert make_token(type=spelling, environment="development")["type"] == spelling.lower()
 
 
-@pytest.mark.claim(PAGE, 'the form and the Admin API refuse this type')  # fmt: skip
+@pytest.mark.claim(PAGE, "| Admin | automation of the Admin API (a legacy kind: see [tokens at start-up](#init-tokens)) | the Admin API, `/api/admin/...` | only as a [token given at start-up](#init-tokens), while the server has no tokens: the form and the Admin API refuse this type |")  # fmt: skip
 @pytest.mark.parametrize("spelling", ["admin", "ADMIN"])
 def test_token_types__admin_type_is_refused(unleash: Sandbox, spelling: str) -> None:
     body = {"tokenName": f"{RUN}-admin", "type": spelling, "environment": "*", "projects": ["*"]}
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
-@pytest.mark.claim(PAGE, "the Admin API, with that person's permissions", 'its owner, through `POST /api/admin/user/tokens`')  # fmt: skip
+@pytest.mark.claim(PAGE, "| Personal access token | a person's scripts | the Admin API, with that person's permissions | its owner, through `POST /api/admin/user/tokens` |", "| Personal access token | a person's scripts | the Admin API, with that person's permissions | its owner, through `POST /api/admin/user/tokens` |")  # fmt: skip
 def test_token_types__personal_access_token_acts_as_its_owner(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -79,7 +79,7 @@ def test_token_types__personal_access_token_acts_as_its_owner(
     assert call(unleash, "GET", TOKENS, secret).status_code == 200
 
 
-@pytest.mark.claim(PAGE, "the Admin API, with that person's permissions")  # fmt: skip
+@pytest.mark.claim(PAGE, "| Personal access token | a person's scripts | the Admin API, with that person's permissions | its owner, through `POST /api/admin/user/tokens` |")  # fmt: skip
 def test_token_types__personal_access_token_has_its_owners_permissions(
     unleash: Sandbox, login_as: LoginAs
 ) -> None:
@@ -88,11 +88,12 @@ def test_token_types__personal_access_token_has_its_owners_permissions(
     assert call(unleash, "GET", "/api/admin/projects", secret).status_code == 200  # but may read
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'A backend token opens the client API that server-side SDKs read')  # fmt: skip
+@pytest.mark.claim('how-to/how-to-create-api-tokens.md', 'An SDK, a script or a browser app proves to Unleash that it may read your flags by sending an **API token**.')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A backend token opens the client API that server-side SDKs read; this checks the one in `UNLEASH_BACKEND_TOKEN`:")  # fmt: skip
 @pytest.mark.claim("troubleshooting.md", '**The token type**: a backend token for server-side SDKs, a front-end token for browsers and apps, an admin token or personal access token for the Admin API.')  # fmt: skip
 @pytest.mark.claim(PAGE, "Every request to Unleash's APIs carries a secret in its `Authorization` header.")  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead ([what each token opens](../reference/api-tokens-and-client-keys.md#token-types))")  # fmt: skip
-@pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'What each kind of secret gets:', '| backend token |', '| front-end token |', '| admin token |', '| personal access token (of an admin) |', '| none |')  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "A front-end token opens the [front-end API](../reference/front-end-api.md) instead ([what each token opens](../reference/api-tokens-and-client-keys.md#token-types)); the request in [Front-end tokens](../reference/front-end-api.md#tokens) checks one.")  # fmt: skip
+@pytest.mark.claim(PAGE, 'Each token opens only its own API; anywhere else the server answers `403` with the message *invalid token: expected a different token type for this endpoint*.', 'What each kind of secret gets:', '| backend token | 200 | 403 | 403 |', '| front-end token | 403 | 200 | 403 |', '| admin token | 403 | 403 | 200 |', '| personal access token (of an admin) | 403 | 403 | 200 |', '| none | 401 | 401 | 401 |')  # fmt: skip
 @pytest.mark.claim(PAGE, "Unleash 7 answers four of these otherwise: [On Unleash 7](#unleash-7).", "| an admin token on the client API, `GET /api/client/features` | `403` | `200` |", "| an admin token on the front-end API, `GET /api/frontend` | `403` | `200` |", "| an admin's personal access token on the client API | `403` | `200` |", "| an admin's personal access token on the front-end API | `403` | `401` |")  # fmt: skip
 def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as: LoginAs) -> None:
     """The page's table of statuses, row by row; every 403 carries the wrong-type message."""
@@ -118,8 +119,9 @@ def test_token_types__each_secret_opens_only_its_api(unleash: Sandbox, login_as:
                 assert message(answer) == WRONG_TYPE
 
 
-@pytest.mark.claim("troubleshooting.md", 'A flag that is on in `development` reads as off through a `production` token, without any error')  # fmt: skip
-@pytest.mark.claim(PAGE, 'The server reads a token for one environment: a backend token for `production` gets a flag that is on only in `development` as `"enabled": false`.', 'The one environment whose flag settings the token reads')  # fmt: skip
+@pytest.mark.claim('troubleshooting.md', '**The environment**: a token reads one environment.')  # fmt: skip
+@pytest.mark.claim("troubleshooting.md", "A flag that is on in `development` reads as off through a `production` token, without any error: check the environment in the token's secret (`<projects>:<environment>.<random>`, see [token anatomy](reference/api-tokens-and-client-keys.md#token-anatomy)).")  # fmt: skip
+@pytest.mark.claim(PAGE, 'The server reads a token for one environment: a backend token for `production` gets a flag that is on only in `development` as `"enabled": false`.', "| `environment` | Environment | no | The one environment whose flag settings the token reads; `development` when left out. Backend and front-end tokens cannot be for all environments (`*`). |")  # fmt: skip
 def test_token_types__a_token_reads_one_environment(
     unleash: Sandbox, demo_flag: str, make_token: MakeToken
 ) -> None:
@@ -141,27 +143,34 @@ def test_token_types__a_token_reads_one_environment(
 # --- The token's data ----------------------------------------------------------------------------
 
 
-@pytest.mark.claim(PAGE, '| `tokenName` | Token name | yes |', '| `type` | What do you want to connect? | yes |')  # fmt: skip
+@pytest.mark.claim(PAGE, '| `tokenName` | Token name | yes | A name for people: who uses the token. Names need not be unique. |', "| `type` | What do you want to connect? | yes | `backend` (also written `client`) or `frontend`, in any letter case. The answer to the creation repeats the type as sent; the list of tokens shows every backend token as `client`, so a script that filters the list looks for `client`. |")  # fmt: skip
 def test_token_data__name_and_type_are_required(unleash: Sandbox) -> None:
     for body in ({"type": "backend"}, {"tokenName": f"{RUN}-x"}):
         assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
-@pytest.mark.claim(PAGE, 'Names need not be unique.')  # fmt: skip
+@pytest.mark.claim(PAGE, "| `tokenName` | Token name | yes | A name for people: who uses the token. Names need not be unique. |")  # fmt: skip
 def test_token_data__names_need_not_be_unique(make_token: MakeToken) -> None:
     first = make_token(name="same", type="backend")
     second = make_token(name="same", type="backend")
     assert first["tokenName"] == second["tokenName"] and first["secret"] != second["secret"]
 
 
-@pytest.mark.claim(PAGE, '`["*"]` for all current and future projects (the default)', '`development` when left out.', 'Left out, the token never expires (`null`).')  # fmt: skip
+@pytest.mark.claim(PAGE, "| `createdAt` | | | When it was created. |")  # fmt: skip
+def test_token_data__created_at_is_when_it_was_made(make_token: MakeToken) -> None:
+    asked = datetime.now(UTC)
+    created = datetime.fromisoformat(make_token(type="backend")["createdAt"])
+    assert abs(created - asked) < timedelta(minutes=2), (created, asked)  # clocks may differ a bit
+
+
+@pytest.mark.claim(PAGE, '| `projects` | Which project do you want to give access to? | no | The projects whose flags the token reads: `["*"]` for all current and future projects (the default), or a list of project ids. An empty list or an unknown project is refused (`400`). |', "| `environment` | Environment | no | The one environment whose flag settings the token reads; `development` when left out. Backend and front-end tokens cannot be for all environments (`*`). |", "| `expiresAt` | (not on the form) | no | When the token stops working, as an ISO 8601 time. Left out, the token never expires (`null`). |")  # fmt: skip
 def test_token_data__defaults(make_token: MakeToken) -> None:
     token = make_token(type="backend")
     assert (token["projects"], token["environment"]) == (["*"], "development")
     assert token.get("expiresAt") is None
 
 
-@pytest.mark.claim(PAGE, 'An empty list or an unknown project is refused (`400`).')  # fmt: skip
+@pytest.mark.claim(PAGE, '| `projects` | Which project do you want to give access to? | no | The projects whose flags the token reads: `["*"]` for all current and future projects (the default), or a list of project ids. An empty list or an unknown project is refused (`400`). |')  # fmt: skip
 @pytest.mark.parametrize("projects", [[], ["no-such-project"]])
 def test_token_data__projects_empty_or_unknown_refused(
     unleash: Sandbox, projects: list[str]
@@ -170,13 +179,14 @@ def test_token_data__projects_empty_or_unknown_refused(
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
-@pytest.mark.claim(PAGE, 'Backend and front-end tokens cannot be for all environments (`*`).')  # fmt: skip
+@pytest.mark.claim(PAGE, "| `environment` | Environment | no | The one environment whose flag settings the token reads; `development` when left out. Backend and front-end tokens cannot be for all environments (`*`). |")  # fmt: skip
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_token_data__no_token_for_all_environments(unleash: Sandbox, kind: str) -> None:
     body = {"tokenName": f"{RUN}-env", "type": kind, "environment": "*"}
     assert call(unleash, "POST", TOKENS, unleash.admin_token, json=body).status_code == 400
 
 
+@pytest.mark.claim('reference/api-tokens-and-client-keys.md', '`project` is not `projects`')  # fmt: skip
 @pytest.mark.claim(PAGE, 'The Admin API ignores a singular `project` field without an error: a token created with `"project": "default"` gets access to **all** projects.', 'Always send `projects`, a list.')  # fmt: skip
 def test_token_data__singular_project_is_ignored(make_token: MakeToken) -> None:
     token = make_token(type="backend", environment="development", project="default")
@@ -254,8 +264,8 @@ def test_permissions__viewer_cannot_list(unleash: Sandbox, login_as: LoginAs) ->
     assert call(unleash, "GET", TOKENS, session=login_as("Viewer")).status_code == 403
 
 
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "Editors can make [a token for one project](how-to-create-a-project-api-token.md) instead")  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-a-project-api-token.md", "Editors may make one, which they cannot do on the admin *API access* page")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "Editors can make [a token for one project](how-to-create-a-project-api-token.md) instead; [who can do what](../reference/api-tokens-and-client-keys.md#permissions).")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-a-project-api-token.md", "Editors may make one, which they cannot do on the admin *API access* page ([who can do what](../reference/api-tokens-and-client-keys.md#permissions)).")  # fmt: skip
 @pytest.mark.claim(PAGE, 'An Editor can create and delete tokens for a single project through `/api/admin/projects/<project>/api-tokens`.')  # fmt: skip
 def test_permissions__editor_creates_and_deletes_project_tokens(
     unleash: Sandbox, login_as: LoginAs
@@ -275,7 +285,7 @@ def test_permissions__editor_creates_and_deletes_project_tokens(
 # --- Expiry --------------------------------------------------------------------------------------
 
 
-@pytest.mark.claim(PAGE, 'A token with an `expiresAt` in the past is still created (`201`), and cannot be used at all.', 'Once a token has expired, the client and front-end APIs answer `401`, as for a token they do not know.', 'When the token stops working, as an ISO 8601 time.')  # fmt: skip
+@pytest.mark.claim(PAGE, 'A token with an `expiresAt` in the past is still created (`201`), and cannot be used at all.', 'Once a token has expired, the client and front-end APIs answer `401`, as for a token they do not know.', "| `expiresAt` | (not on the form) | no | When the token stops working, as an ISO 8601 time. Left out, the token never expires (`null`). |")  # fmt: skip
 @pytest.mark.claim(PAGE, "| a token past its `expiresAt` | `401` | `200` until the server refreshes its token cache ([how long](#revoking)), then `401` |")  # fmt: skip
 def test_expiry__past_expiry_is_accepted_and_unusable(
     unleash: Sandbox, make_token: MakeToken
@@ -318,7 +328,7 @@ def test_expiry__expiry_can_be_changed(unleash: Sandbox, make_token: MakeToken) 
 
 @pytest.mark.claim("troubleshooting.md", "It was mistyped, deleted, has expired, or belongs to another server.")  # fmt: skip
 @pytest.mark.claim("troubleshooting.md", '**A deleted token** is still accepted for a while ([how long](reference/api-tokens-and-client-keys.md#revoking)), then gets the *unknown token* answer.')  # fmt: skip
-@pytest.mark.claim(PAGE, '`DELETE /api/admin/api-tokens/<secret>` (answer: `200`).', 'A deleted one does not stop at once:', 'A deleted token keeps working for up to a minute', 'The server keeps the tokens it has seen in memory and refreshes that cache once a minute, so a deleted token can still be accepted for up to about 60 seconds.', 'If a token has leaked, delete it and expect the old secret to work until that refresh.')  # fmt: skip
+@pytest.mark.claim(PAGE, "Delete the token on the *API access* page (**Delete token** in its row), or call `DELETE /api/admin/api-tokens/<secret>` (answer: `200`).", 'A deleted one does not stop at once:', 'A deleted token keeps working for up to a minute', 'The server keeps the tokens it has seen in memory and refreshes that cache once a minute, so a deleted token can still be accepted for up to about 60 seconds.', 'If a token has leaked, delete it and expect the old secret to work until that refresh.')  # fmt: skip
 @pytest.mark.lagging
 @pytest.mark.parametrize("kind", ["backend", "frontend"])
 def test_revoking__deleted_token_works_for_up_to_a_minute(

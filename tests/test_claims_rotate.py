@@ -25,7 +25,8 @@ PAGE = "how-to/how-to-rotate-an-api-token.md"
 MakeToken = Callable[..., dict[str, Any]]
 
 
-@pytest.mark.claim(PAGE, "Unleash lets the old and the new secret work side by side", "Names need not be unique, so the old token stays as it is, and both secrets are accepted from now on", "While it rolls out, instances that still send the old secret keep working")  # fmt: skip
+@pytest.mark.claim('how-to/how-to-rotate-an-api-token.md', 'Check that the service reads its flags with the new secret before you go on, for example with the request in [Using API tokens](how-to-create-api-tokens.md#using-api-tokens).')  # fmt: skip
+@pytest.mark.claim(PAGE, "Unleash lets the old and the new secret work side by side, so the swap needs no downtime: create the new token, move your service to it, then delete the old one.", "Names need not be unique, so the old token stays as it is, and both secrets are accepted from now on:", "While it rolls out, instances that still send the old secret keep working, and the ones already restarted send the new one.")  # fmt: skip
 def test_new_token__old_and_new_both_accepted(
     rotation: tuple[dict[str, Any], Future[float]],
 ) -> None:
@@ -36,7 +37,7 @@ def test_new_token__old_and_new_both_accepted(
 
 
 @pytest.mark.claim(PAGE, "**Before you start**: you need the secret your service sends today, such as the one [How to create API tokens](how-to-create-api-tokens.md#admin-api-backend) makes for `checkout-service`.", "Put the secret your service sends today in `OLD_SECRET`, in the shell where you run the next steps, and look the token up:")  # fmt: skip
-@pytest.mark.claim(PAGE, "It prints the token's name and scope, which the new token copies:", 'The list calls a backend token `"type": "client"`')  # fmt: skip
+@pytest.mark.claim(PAGE, "It prints the token's name and scope, which the new token copies:", 'The list calls a backend token `"type": "client"` ([why](../reference/api-tokens-and-client-keys.md#token-data)).')  # fmt: skip
 def test_old_token__found_by_its_secret_listed_as_client(
     rotation: tuple[dict[str, Any], Future[float]],
 ) -> None:

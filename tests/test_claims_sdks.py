@@ -44,8 +44,8 @@ def test_wrong_token__python_without_a_copy_reads_nothing(
     assert "401" in result.stderr  # the SDK's log names the server's answer
 
 
-@pytest.mark.claim("troubleshooting.md", '**A cached copy** can hide all of the above in server SDKs')  # fmt: skip
-@pytest.mark.claim(PAGE, 'The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`)', 'with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.')  # fmt: skip
+@pytest.mark.claim("troubleshooting.md", "**A cached copy** can hide all of the above in server SDKs: see [when the token is wrong](reference/sdks-and-tokens.md#wrong-token).")  # fmt: skip
+@pytest.mark.claim(PAGE, "The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`), the Node SDK in a backup file in the system's temp folder.", 'with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.')  # fmt: skip
 @pytest.mark.claim(PAGE, "The SDK's `READY` event says the flags have arrived, from the server or from the copy an earlier run left ([below](#wrong-token)).", "With a copy, a wrong token goes unnoticed: the sample prints the old value and ends as usual.")  # fmt: skip
 def test_wrong_token__python_serves_its_old_copy(
     demo_flag: str, reader_env: dict[str, str]
@@ -72,7 +72,7 @@ setTimeout(() => unleash.destroy(), 2000);
 """
 
 
-@pytest.mark.claim(PAGE, "the Node SDK in a backup file in the system's temp folder.", 'with a copy from an earlier run, the SDK **still serves the old flags**')  # fmt: skip
+@pytest.mark.claim(PAGE, "The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`), the Node SDK in a backup file in the system's temp folder.", "with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.")  # fmt: skip
 def test_wrong_token__node_serves_its_old_copy(
     demo_flag: str, reader_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -95,13 +95,13 @@ def test_node__start_unleash_rejects_a_refused_token(
         run_node("sdk_node.mjs", {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}, tmp_path)
 
 
-@pytest.mark.claim(PAGE, 'run it with Node 20 or newer')  # fmt: skip
+@pytest.mark.claim(PAGE, "Save this file as `sdk_node.mjs` and run it with Node 20 or newer: `node sdk_node.mjs`.")  # fmt: skip
 def test_node__needs_node_20_or_newer() -> None:
     package = native.install() / "node_modules" / "unleash-client" / "package.json"
     assert json.loads(package.read_text())["engines"]["node"] == ">=20"
 
 
-@pytest.mark.claim("reference/front-end-api.md", 'Front-end SDKs ask the API again at an interval (the `refreshInterval` option of the browser SDK)')  # fmt: skip
+@pytest.mark.claim("reference/front-end-api.md", "Front-end SDKs ask the API again at an interval (the `refreshInterval` option of the browser SDK).")  # fmt: skip
 def test_refresh_behaviour__browser_sdk_has_a_refresh_interval_option() -> None:
     """The front-end API page names the browser SDK's `refreshInterval` option."""
     types = (

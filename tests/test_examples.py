@@ -23,8 +23,9 @@ from unleash_sandbox import Sandbox
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
 
-@pytest.mark.claim("reference/api-tokens-and-client-keys.md", 'Made by the server: the value to send in the `Authorization` header.')  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'The server answers `201 Created` with the new token (your secret and time differ;', "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
+@pytest.mark.claim('how-to/how-to-create-api-tokens.md', "The body holds [the token's fields](../reference/api-tokens-and-client-keys.md#token-data): put the environment the token is for, such as `production`, in `environment`, and its projects in `projects`.")  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| `secret` | | | Made by the server: the value to send in the `Authorization` header. |")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "The server answers `201 Created` with the new token (your secret and time differ; [Unleash 7](../reference/api-tokens-and-client-keys.md#unleash-7) leaves out `secure`):", "It prints the status, the token's type, environment and projects, then its secret:")  # fmt: skip
 def test_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> None:
     with shared_lock(PAGE_TOKEN_NAME):  # the token of the pages' name lives only inside the turn
         check_create_backend_token(unleash, sample_env)
@@ -46,19 +47,22 @@ def check_create_backend_token(unleash: Sandbox, sample_env: dict[str, str]) -> 
         delete_token(unleash, secret)
 
 
-@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is; the SDK sends it in the `Authorization` header.", "The SDK's `READY` event says the flags have arrived")  # fmt: skip
-@pytest.mark.claim("how-to/how-to-create-api-tokens.md", 'An SDK takes the token as an option and sends the header for you')  # fmt: skip
+@pytest.mark.claim('reference/sdks-and-tokens.md', '| on your servers | [backend token](api-tokens-and-client-keys.md#token-types) | `<your Unleash URL>/api` | Python `UnleashClient`, Node `unleash-client` |')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is; the SDK sends it in the `Authorization` header.", "The SDK's `READY` event says the flags have arrived, from the server or from the copy an earlier run left ([below](#wrong-token)).")  # fmt: skip
+@pytest.mark.claim("how-to/how-to-create-api-tokens.md", "An SDK takes the token as an option and sends the header for you; see [SDKs and tokens](../reference/sdks-and-tokens.md).")  # fmt: skip
 def test_sdk_python(demo_flag: str, reader_env: dict[str, str]) -> None:
     out = run_sample([PYTHON, str(EXAMPLES / "sdk_python.py")], reader_env)
     assert out.strip() == "docs-demo enabled: True"
 
 
-@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is")  # fmt: skip
+@pytest.mark.claim('reference/sdks-and-tokens.md', '| on your servers | [backend token](api-tokens-and-client-keys.md#token-types) | `<your Unleash URL>/api` | Python `UnleashClient`, Node `unleash-client` |')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Give each SDK the token's secret as it is; the SDK sends it in the `Authorization` header.")  # fmt: skip
 def test_sdk_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
     assert run_node("sdk_node.mjs", reader_env, tmp_path).strip() == "docs-demo enabled: true"
 
 
-@pytest.mark.claim("reference/sdks-and-tokens.md", 'The same client runs in Node too')  # fmt: skip
+@pytest.mark.claim('reference/sdks-and-tokens.md', 'Which token an SDK needs depends on where it runs, not on its language:')  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", "The same client runs in Node too, which is handy to check a front-end token from a script.")  # fmt: skip
 def test_frontend_node(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
     out = run_node("frontend_node.mjs", reader_env, tmp_path)
     assert out.strip() == "docs-demo enabled: true"

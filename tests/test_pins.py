@@ -56,7 +56,8 @@ def test_compose_postgres_major_matches_the_native_sandbox(compose: dict[str, An
     assert compose["services"]["db"]["image"] == f"postgres:{native_major.group(1)}"
 
 
-@pytest.mark.claim("get-started.md", 'It starts the official Unleash image, on `http://127.0.0.1:4242` too, with the same tokens.', 'The two sandboxes start with fixed tokens and an admin UI login, user `admin` and password `unleash4all`, made for a throwaway server on your own machine')  # fmt: skip
+@pytest.mark.claim('reference/api-tokens-and-client-keys.md', "The sandbox's `compose.yaml` does this.")  # fmt: skip
+@pytest.mark.claim("get-started.md", 'It starts the official Unleash image, on `http://127.0.0.1:4242` too, with the same tokens.', "The two sandboxes start with fixed tokens and an admin UI login, user `admin` and password `unleash4all`, made for a throwaway server on your own machine: never use them outside a local sandbox.")  # fmt: skip
 def test_compose_has_the_sandbox_settings(compose: dict[str, Any]) -> None:
     page = " ".join((DOCS / WAY_IN).read_text().split())
     assert f"user `{SANDBOX_LOGIN[0]}` and password `{SANDBOX_LOGIN[1]}`" in page
@@ -125,7 +126,7 @@ def test_install_lines_on_the_pages_follow_the_pins() -> None:
         )
 
 
-@pytest.mark.claim("get-started.md", "clone it and run `make serve`.", 'It starts Unleash on `http://127.0.0.1:4242` (and this site on port 8000)')  # fmt: skip
+@pytest.mark.claim("get-started.md", "**A sandbox from this site's repository** (linked at the top of each page): clone it and run `make serve`.", "It starts Unleash on `http://127.0.0.1:4242` (and this site on port 8000), and stops both on Ctrl-C.")  # fmt: skip
 def test_the_sandbox_address_on_the_way_in_page_is_the_default() -> None:
     """Get started says `make serve` and compose.yaml give http://127.0.0.1:4242, site on 8000."""
     text = (DOCS / WAY_IN).read_text()

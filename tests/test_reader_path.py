@@ -10,21 +10,20 @@ what the page shows: an output block, `#>` lines, or an "It prints `…`" senten
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from unittest import mock
+from collections.abc import Callable
 
 import pytest
 import requests
 from playwright.sync_api import BrowserContext, expect
 
-import unleash_sandbox
 from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, site_blocks
 from harness.demo import exported
 from harness.reader import (
     Reader,
+    ReadersServer,
     install_blocks,
     installed,
     missing,
@@ -64,14 +63,10 @@ ROUNDS = (1, 2)  # readers run steps again: every block runs twice, in page orde
 
 
 @pytest.fixture(scope="module")
-def fresh_server() -> Iterator[Sandbox]:
-    """A new sandbox of the reader's own, whatever server the rest of the run uses."""
-    hidden = ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN", "UNLEASH_SANDBOX_PORT")
-    with mock.patch.dict(os.environ, {k: v for k, v in os.environ.items() if k not in hidden}):
-        for key in hidden:
-            os.environ.pop(key, None)
-        with unleash_sandbox.start() as server:
-            yield server
+def fresh_server(readers: ReadersServer) -> Sandbox:
+    """A server of the reader's own, with a reader's settings, whatever server the rest of the
+    run uses (harness.reader)."""
+    return readers.sandbox
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +86,8 @@ def reader(
     assert {k: v for k, v in variables.items() if k != "UNLEASH_URL"} == {
         f"UNLEASH_{kind.upper()}_TOKEN": secret for kind, secret in SANDBOX_TOKENS.items()
     }, "the way-in page's tokens are not the ones the sandbox starts with"
-    variables["UNLEASH_URL"] = fresh_server.url  # the one thing a reader changes: the address
+    # "for your own server, put in its address and your tokens"
+    variables = {**variables, **fresh_server.env()}
     return reader_folder(base / "work", install, variables, free_port())
 
 
@@ -170,11 +166,20 @@ def open_served_page(
             stop_process(server)  # Ctrl-C, as the reader stops it
 
 
+@pytest.mark.claim("reference/sdks-and-tokens.md", "It prints `docs-demo enabled: true`.")  # fmt: skip
+@pytest.mark.claim("get-started.md", "**Your own server**: any Unleash you may create tokens and flags on.", "You need its address, an admin token (or the personal access token of an admin), and a backend and a front-end token for the `development` environment ([how to create them](how-to/how-to-create-api-tokens.md)).")  # fmt: skip
+@pytest.mark.claim('get-started.md', 'The Python samples need `requests` and the Python SDK.', 'The JavaScript samples need the Node SDK, the front-end SDK and, for the React sample, the React SDK, React and the bundler esbuild, in the same folder:', 'Save each sample under the file name shown above it.', 'Node runs the `.mjs` files as ES modules.', 'The samples read a flag named `docs-demo` that is on in `development`.', 'Check what the flag is now in each environment:')  # fmt: skip
+@pytest.mark.claim('how-to/how-to-create-api-tokens.md', 'It needs `requests` ([Get started](../get-started.md#packages)):', 'It needs `requests`, which [Get started](../get-started.md#packages) installs.', 'Save it as `create_backend_token.py` and run it with `python create_backend_token.py`:', 'The same call with `"type": "frontend"` makes a token for code that runs in a browser or an app:')  # fmt: skip
+@pytest.mark.claim('how-to/how-to-rotate-an-api-token.md', "The calls need your server's address in `UNLEASH_URL` and an admin token in `UNLEASH_ADMIN_TOKEN`, as [Get started](../get-started.md#environment) sets them, and `jq`.", 'It prints the new token (your secret differs):')  # fmt: skip
+@pytest.mark.claim('index.md', 'Then paste the samples as they are.')  # fmt: skip
+@pytest.mark.claim('reference/api-tokens-and-client-keys.md', 'Ask the server for a token and look at the parts of its secret (this sample needs `requests`, as [Get started](../get-started.md#packages) installs it):')  # fmt: skip
+@pytest.mark.claim('reference/front-end-api.md', 'This script does that; save it as `add_cors_origin.sh`:', 'Run it with your origin: `bash add_cors_origin.sh https://shop.example.com`.')  # fmt: skip
+@pytest.mark.claim('reference/sdks-and-tokens.md', '[Get started](../get-started.md) sets the variables, installs the SDKs and creates the flag.', 'It needs the package `UnleashClient`, which [Get started](../get-started.md#packages) installs.', 'Save this file as `sdk_python.py` and run it with `python sdk_python.py`:', 'It prints `docs-demo enabled: True`.', 'It needs the package `unleash-client`, which [Get started](../get-started.md#packages) installs.', 'It needs the package `unleash-proxy-client`, which [Get started](../get-started.md#packages) installs.', 'Copy its browser build next to your page:', 'Save this page beside it as `index.html`.', 'It needs a front-end token and the front-end API URL, which it takes from its own address:', 'Save it as `frontend_node.mjs` and run it with `node frontend_node.mjs`:', '[Get started](../get-started.md#packages) installs it, with React and the bundler esbuild.', 'Save this component as `app.jsx`:', 'Bundle it for the browser into `app.js`:', 'Save this page beside it as `react.html`:')  # fmt: skip
 @pytest.mark.claim("get-started.md", 'This waits until it serves `docs-demo`, half a minute at most, and then says whether it does:')  # fmt: skip
-@pytest.mark.claim("index.md", '[Get started](get-started.md) sets them, installs what the samples import and creates the flag they read.')  # fmt: skip
-@pytest.mark.claim("reference/sdks-and-tokens.md", "Each sample below reads the server's address from `UNLEASH_URL` and its token from an environment variable, and reads the flag `docs-demo`, which is on in `development`.", "Serve the folder from a web server, for example Python's, and keep it running:", 'Then open `http://127.0.0.1:8080/index.html?url=<your Unleash URL>&token=<front-end token>`')  # fmt: skip
-@pytest.mark.claim("get-started.md", 'Every sample on this site runs as it is shown, once you have done what this page says', "The samples read the server's address and the tokens from four variables.", 'For a sandbox, set them as they are', 'Install them into a virtual environment and keep it active while you run the samples:', 'Create it in the project `default` with the Admin API:', 'Now every sample on the site works as shown', 'Any of these gives you an Unleash server and the tokens the samples use:')  # fmt: skip
-@pytest.mark.claim("get-started.md", 'every step can be run again.', 'The server answers `201` when it creates the flag, and `409` when a flag of that name exists already; either way, go on.')  # fmt: skip
+@pytest.mark.claim("index.md", "The samples read your server's address from `UNLEASH_URL` and tokens from `UNLEASH_ADMIN_TOKEN`, `UNLEASH_BACKEND_TOKEN` and `UNLEASH_FRONTEND_TOKEN`: [Get started](get-started.md) sets them, installs what the samples import and creates the flag they read.")  # fmt: skip
+@pytest.mark.claim("reference/sdks-and-tokens.md", "Each sample below reads the server's address from `UNLEASH_URL` and its token from an environment variable, and reads the flag `docs-demo`, which is on in `development`.", "Serve the folder from a web server, for example Python's, and keep it running:", "Then open `http://127.0.0.1:8080/index.html?url=<your Unleash URL>&token=<front-end token>` in a browser: it shows `docs-demo enabled: true`.")  # fmt: skip
+@pytest.mark.claim("get-started.md", "Every sample on this site runs as it is shown, once you have done what this page says: a server, four environment variables, a few packages, and a flag for the samples to read.", "The samples read the server's address and the tokens from four variables.", "For a sandbox, set them as they are; for your own server, put in its address and your tokens:", 'Install them into a virtual environment and keep it active while you run the samples:', 'Create it in the project `default` with the Admin API:', "Now every sample on the site works as shown, starting with [How to create API tokens](how-to/how-to-create-api-tokens.md).", 'Any of these gives you an Unleash server and the tokens the samples use:')  # fmt: skip
+@pytest.mark.claim("get-started.md", "Do it once, in the folder where you will save the samples; every step can be run again.", 'The server answers `201` when it creates the flag, and `409` when a flag of that name exists already; either way, go on.')  # fmt: skip
 @pytest.mark.parametrize(
     ("round", "block"),
     [(r, b) for r in ROUNDS for b in STEPS],
@@ -207,6 +212,21 @@ def test_reader_path(
     assert round > 1 and output.strip() in again, (
         f"{block.key} (round {round}): the page shows\n{shown}\nthe reader gets\n{output}"
     )
+
+
+@pytest.mark.claim("get-started.md", '**You need** `bash`, `curl`, `jq`, `python3` (the samples are tested with Python 3.11), `node` (Node 20 or newer) and `npm`.')  # fmt: skip
+def test_reader_has_the_tools_the_page_lists(reader: Reader) -> None:
+    """The reader's terminal finds each tool; its Python is the one the page names, its Node new
+    enough."""
+
+    def version(*command: str) -> str:
+        done = subprocess.run(command, env=reader.env, capture_output=True, text=True, timeout=30)
+        return done.stdout.strip()
+
+    for tool in ("bash", "curl", "jq", "python3", "node", "npm"):
+        assert shutil.which(tool, path=reader.env["PATH"]), f"{tool} is not on the reader's PATH"
+    assert version("python3", "--version").startswith("Python 3.11.")
+    assert int(version("node", "--version").lstrip("v").split(".")[0]) >= 20
 
 
 def test_reader_server_keeps_what_it_held(

@@ -91,7 +91,7 @@ def test_stops_everything_after_use(scratch: Path) -> None:
     assert leftovers(scratch) == []
 
 
-@pytest.mark.claim("get-started.md", 'and stops both on Ctrl-C.')  # fmt: skip
+@pytest.mark.claim("get-started.md", "It starts Unleash on `http://127.0.0.1:4242` (and this site on port 8000), and stops both on Ctrl-C.")  # fmt: skip
 def test_ctrl_c_stops_everything(scratch: Path) -> None:
     proc = subprocess.Popen(
         [PYTHON, "-m", "unleash_sandbox", "up"],

@@ -76,6 +76,7 @@ def rendered_blocks(site: Path, md: Path) -> _CodeText:
 MARKDOWN = sorted(DOCS.rglob("*.md"))
 
 
+@pytest.mark.claim('index.md', 'Verified against Unleash {{ unleash_version }}')  # fmt: skip
 def test_home_page_states_the_pinned_version(site: Path) -> None:
     text = html.unescape((site / "index.html").read_text())
     assert f"Verified against Unleash {pins.unleash_version()}" in text
@@ -150,7 +151,8 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
 
 
 @pytest.mark.claim(
-    "get-started.md", "**A sandbox from this site's repository** (linked at the top of each page)"
+    "get-started.md",
+    "**A sandbox from this site's repository** (linked at the top of each page): clone it and run `make serve`.",
 )
 def test_deployed_site_names_its_own_address(
     site: Path, builder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

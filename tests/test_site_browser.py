@@ -113,6 +113,7 @@ def test_search_finds_the_guide(
     expect(page.locator(results).first).to_contain_text("How to create API tokens")
 
 
+@pytest.mark.claim('reference/front-end-api.md', 'The old address', 'This page used to live at `reference/frontend-api/`.')  # fmt: skip
 @pytest.mark.claim("reference/front-end-api.md", 'That address still works and redirects here.')  # fmt: skip
 def test_old_frontend_api_address_redirects(
     new_context: Callable[..., BrowserContext], site_url: str

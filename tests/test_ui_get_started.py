@@ -31,6 +31,7 @@ def flag_name(unleash: Sandbox) -> Iterator[str]:
     call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)  # ... and delete
 
 
+@pytest.mark.claim('get-started.md', "On the flag's page, switch it on in **development**: the flag gets the same strategy as above.")  # fmt: skip
 @pytest.mark.claim("get-started.md", '**In the admin UI** of Unleash 8 instead: in the main menu, open **Projects**, then the project **Default**, and select **New feature flag**.', 'Fill in **Feature flag name** with `docs-demo`, keep the type **Release**, and select **Create feature flag**.', 'A flag switched on without a strategy of its own gets one that lets everybody in (a gradual rollout at 100 %).')  # fmt: skip
 @pytest.mark.since_unleash(
     8,

@@ -27,7 +27,9 @@ PERSONAL = "how-to/how-to-create-a-personal-access-token.md"
 PERSONAL_TEXT = (DOCS / PERSONAL).read_text()
 
 
-@pytest.mark.claim(PROJECT, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A project API token reads the flags of one project and no other.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2)", "but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`")  # fmt: skip
+@pytest.mark.claim(PROJECT, "The steps show the admin UI of Unleash 8.")  # fmt: skip
+@pytest.mark.claim('how-to/how-to-create-a-project-api-token.md', "Select the project's **Settings** tab.", 'Select **New API token**.', 'Fill them in, then select **Create token**.', 'Copy the secret from the dialog, as for [a token of any project](how-to-create-api-tokens.md#step-3).')  # fmt: skip
+@pytest.mark.claim(PROJECT, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A project API token reads the flags of one project and no other.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2), but has no question about projects: the token is for this project only.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2), but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`, the call to use in a script for a project token.")  # fmt: skip
 @pytest.mark.since_unleash(
     8,
     reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
@@ -78,6 +80,8 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
     camera.compare()
 
 
+@pytest.mark.claim(PERSONAL, "The steps show the admin UI of Unleash 8.")  # fmt: skip
+@pytest.mark.claim('how-to/how-to-create-a-personal-access-token.md', 'Each user makes their own, on their profile.', 'Select **Personal API tokens**, then **New token**.', '**Description**: what the token is for, such as `release-script`.', 'Select **Create token**.')  # fmt: skip
 @pytest.mark.claim(PERSONAL, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
 @pytest.mark.since_unleash(
     8,

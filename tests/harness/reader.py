@@ -15,12 +15,19 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
+import requests
 
 from blocks import DOCS, WAY_IN, Block, site_blocks
 from harness.demo import Shell, run_bash
-from unleash_sandbox import native
+from unleash_api import call
+from unleash_sandbox import Sandbox, SandboxError, native
 
 # A shell's everyday commands: no page needs to name them.
 BASICS = ("basename", "cat", "cp", "dirname", "echo", "env", "grep", "head", "ls", "mkdir",
@@ -66,6 +73,59 @@ def tools_folder(folder: Path) -> Path:
     for name in [*BASICS, *named_tools()]:
         (folder / name).symlink_to(tool(name))
     return folder
+
+
+# Unleash's own first admin user, on a server started without UNLEASH_DEFAULT_ADMIN_* (what a
+# reader's new server has until they change its password).
+DEFAULT_LOGIN = ("admin", "unleash4all")
+
+
+@dataclass(frozen=True)
+class ReadersServer:
+    """A server with a reader's settings, and what it held when the reader first looked."""
+
+    sandbox: Sandbox
+    tokens_at_start: list[dict[str, object]]  # the API tokens it listed before the reader's own
+
+
+@contextmanager
+def readers_server() -> Iterator[ReadersServer]:
+    """A new server as a reader has one: a reader's settings (`native.reader_env`: no tokens,
+    Unleash's default admin login, none of the sandbox's additions), and the tokens Get started
+    asks for, made as the how-tos make them: a personal access token of that admin, then a
+    backend and a front-end token for `development`."""
+    with native.run(port=None, tokens={}, login=DEFAULT_LOGIN, readers=True) as (url, pid, db):
+        server = Sandbox(url, "", "", "", "native", DEFAULT_LOGIN, pid, db)
+        session = requests.Session()
+        username, password = DEFAULT_LOGIN
+        login = call(server, "POST", "/auth/simple/login", session=session,
+                     json={"username": username, "password": password})  # fmt: skip
+        assert login.status_code == 200, f"the default admin login failed: {login.text}"
+        expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        pat = call(server, "POST", "/api/admin/user/tokens", session=session,
+                   json={"description": "reader", "expiresAt": expires})  # fmt: skip
+        assert pat.status_code == 201, pat.text
+        admin = pat.json()["secret"]
+        at_start = call(server, "GET", "/api/admin/api-tokens", admin).json()["tokens"]
+        made = {}
+        for kind in ("backend", "frontend"):
+            token = call(server, "POST", "/api/admin/api-tokens", admin, json={
+                "tokenName": f"reader-{kind}", "type": kind, "environment": "development"})  # fmt: skip
+            assert token.status_code == 201, token.text
+            made[kind] = token.json()["secret"]
+        sandbox = Sandbox(url, admin, made["backend"], made["frontend"], "native", DEFAULT_LOGIN,
+                          pid, db)  # fmt: skip
+        yield ReadersServer(sandbox, at_start)
+
+
+@pytest.fixture(scope="session")
+def readers() -> Iterator[ReadersServer]:
+    """The session's server with a reader's settings (the reader path runs on it)."""
+    try:
+        with readers_server() as server:
+            yield server
+    except SandboxError as error:
+        pytest.exit(f"No server with a reader's settings: {error}", returncode=3)
 
 
 def install_blocks() -> list[Block]:

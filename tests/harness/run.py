@@ -17,6 +17,9 @@ from unleash_sandbox import native
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a run hangs
 
 
+_session: list[pytest.Session] = []
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Ctrl-C (or SIGTERM) ends the run with one line; the session still stops the sandbox.
 
@@ -30,6 +33,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"Interrupted ({name}): stopping the sandbox and removing its files.", returncode=2
         )
 
+    _session.append(session)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when SIGINT is ignored
         signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -61,7 +65,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
     from blocks import site_blocks
 
-    terminalreporter.section("sentences about the server, and the claim tests that quote them")
+    terminalreporter.section("every sentence of the pages: quoted by a claim test, or not a claim")
     for line in report(_items):
         terminalreporter.write_line(line)
 
@@ -87,7 +91,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"{len(failed)} failed"
     )
     if READER_SERVER:
-        write("on a reader's real server, which held before the first block:")
+        write(
+            "on a server with a reader's settings and tokens (harness.reader), which held before the first block:"
+        )
         for line in READER_SERVER:
             write(f"    {line}")
 
@@ -169,10 +175,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
-    """Ctrl-C ends the run with pytest's one-line note, never with pytest's own crash: on Python
-    3.11 an interrupt can land on an instruction without a line number, and pytest's report of
-    the interrupt then fails on it (TypeError in TracebackEntry.lineno, seen once in a soak)."""
+    """Ctrl-C ends the run with pytest's one-line note, never with pytest's own crash.
+
+    On Python 3.11 an interrupt can land on an instruction without a line number. pytest's
+    terminal reporter then fails to render the traceback (TypeError), keeps no report of the
+    interrupt, and at the end asserts that it has one (AssertionError, exit 1: seen in soaks).
+    So the frames without a line number are left out of the traceback it renders."""
+    excinfo.traceback = excinfo.traceback.filter(_has_line_numbers)
     try:
         return (yield)
-    except TypeError:
-        return None  # the report of where it was interrupted is lost; the run still stops (exit 2)
+    except TypeError:  # such a frame further down the chain: report the interrupt alone
+        error = excinfo.value.with_traceback(None)
+        error.__cause__ = error.__context__ = None
+        try:
+            raise error
+        except BaseException:
+            plain = pytest.ExceptionInfo.from_current()
+        reporter = _session[0].config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter._keyboardinterrupt_memo = plain.getrepr()  # what pytest reports at the end
+        return None
+
+
+def _has_line_numbers(entry: Any) -> bool:
+    try:
+        return entry.lineno is not None and entry.frame.lineno is not None
+    except TypeError:  # `None - 1` inside pytest's TracebackEntry
+        return False
