@@ -12,5 +12,4 @@ pytest_plugins = [
     "harness.site",
     "harness.browser",
     "harness.screenshots",
-    "harness.versions",
 ]

@@ -136,10 +136,6 @@ def reads_the_flag(site: SampleSite, runner: str, page: str) -> str:
 
 
 @pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', "The front-end API does not use a new list at once: it reloads the setting periodically (the CORS origins page speaks of up to two minutes).")  # fmt: skip
-@pytest.mark.since_unleash(
-    8,
-    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
-)
 def test_cors__origins_set_in_the_admin_ui(
     unleash: Sandbox, admin_ui: Page, origins: Callable[[list[str]], int]
 ) -> None:

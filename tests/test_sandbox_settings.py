@@ -17,6 +17,7 @@ from harness.reader import DEFAULT_LOGIN, ReadersServer
 from pages import guide_steps
 from unleash_api import call
 from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native
+from version_notes import server_major
 
 # Every setting the sandbox adds to a reader's, and what it changes of what the pages say.
 ADDED = {
@@ -79,7 +80,7 @@ def test_api_urls_without_unleash_url(
     server = readers.sandbox
     shown = call(server, "GET", "/api/admin/ui-config", server.admin_token).json()["unleashUrl"]
     assert shown == "http://localhost:4242"
-    page = logged_in(new_context().new_page(), server.url, DEFAULT_LOGIN)
+    page = logged_in(new_context().new_page(), server.url, DEFAULT_LOGIN, server_major(server))
     admin_settings, access_control, api_access, _, api_urls = guide_steps()["step-1"]["labels"]
     open_admin_page(page, admin_settings, access_control, api_access)
     expect(page.get_by_role("heading", name=api_urls, exact=True)).to_be_visible()

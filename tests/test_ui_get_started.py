@@ -14,9 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from blocks import DOCS, WAY_IN
+from harness.browser import on_off, open_project
 from harness.demo import FEATURES
 from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
+from version_notes import server_major
 
 PARAGRAPH = next(
     p for p in (DOCS / WAY_IN).read_text().split("\n\n") if p.startswith("**In the admin UI**")
@@ -33,26 +35,12 @@ def flag_name(unleash: Sandbox) -> Iterator[str]:
 
 @pytest.mark.claim('get-started.md', "On the flag's page, switch it on in **development**: the flag gets the same strategy as above.")  # fmt: skip
 @pytest.mark.claim("get-started.md", '**In the admin UI** of Unleash 8 instead: in the main menu, open **Projects**, then the project **Default**, and select **New feature flag**.', 'Fill in **Feature flag name** with `docs-demo`, keep the type **Release**, and select **Create feature flag**.', 'A flag switched on without a strategy of its own gets one that lets everybody in (a gradual rollout at 100 %).')  # fmt: skip
-@pytest.mark.since_unleash(
-    8,
-    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
-)
 def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: str) -> None:
     (projects, default, new_flag, name_label, release, create,
      environment) = re.findall(r"\*\*(.+?)\*\*", PARAGRAPH)[1:]  # fmt: skip
     assert "`docs-demo`" in PARAGRAPH
     page = admin_ui
-    page.get_by_role("link", name=projects, exact=True).first.click()
-    page.wait_for_url("**/projects")
-    project = page.get_by_text(default, exact=True).first
-    for attempt in range(3):  # a click the UI swallows while it draws the list is made again
-        project.click()
-        try:
-            page.wait_for_url("**/projects/default", timeout=5_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    open_project(page, projects, default, "default")
     # A new project also shows the button in its setup box, which opens a shorter form: the
     # page's button is the one above the project's list of flags, the last on the page.
     button = page.get_by_role("button", name=new_flag, exact=True).last
@@ -76,7 +64,7 @@ def test_demo_flag_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, flag_name: 
     except AssertionError:
         page.get_by_role("link", name=flag_name, exact=True).click()
         expect(heading).to_be_visible(timeout=15_000)
-    switch = page.get_by_role("switch", name=environment, exact=True)
+    switch = on_off(page, environment, server_major(unleash))
     # The address changes before the flag's page replaces the project's list of flags, whose rows
     # have switches too: the flag's own page has exactly one for the environment.
     expect(switch).to_have_count(1, timeout=15_000)

@@ -16,11 +16,12 @@ import requests
 from playwright.sync_api import Page, expect
 
 from blocks import DOCS
-from harness.browser import open_project
+from harness.browser import open_project, select_field
 from harness.screenshots import Camera, step
 from pages import walk
 from unleash_api import RUN, call, delete_token
 from unleash_sandbox import Sandbox
+from version_notes import PROFILE_7, server_major
 
 PROJECT = "how-to/how-to-create-a-project-api-token.md"
 PERSONAL = "how-to/how-to-create-a-personal-access-token.md"
@@ -30,10 +31,6 @@ PERSONAL_TEXT = (DOCS / PERSONAL).read_text()
 @pytest.mark.claim(PROJECT, "The steps show the admin UI of Unleash 8.")  # fmt: skip
 @pytest.mark.claim('how-to/how-to-create-a-project-api-token.md', "Select the project's **Settings** tab.", 'Select **New API token**.', 'Fill them in, then select **Create token**.', 'Copy the secret from the dialog, as for [a token of any project](how-to-create-api-tokens.md#step-3).')  # fmt: skip
 @pytest.mark.claim(PROJECT, "In the main menu, open **Projects**, then the project, such as **Default**.", "It opens on the project's **API access** page (`/projects/default/settings/api-access`).", "A project API token reads the flags of one project and no other.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2), but has no question about projects: the token is for this project only.", "The form **Create project API token** asks for a **Token name**, **What do you want to connect?** and an **Environment**, as for [a token of any project](how-to-create-api-tokens.md#step-2), but has no question about projects: the token is for this project only.", "It starts with the project's id: `default:development.` here.", "The form sends `POST /api/admin/projects/<project>/api-tokens`, the call to use in a script for a project token.")  # fmt: skip
-@pytest.mark.since_unleash(
-    8,
-    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
-)
 def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
     page = admin_ui
     page.set_default_timeout(15_000)  # the shared machine is slow at times
@@ -60,7 +57,7 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
         expect(page.get_by_role("heading", name=form_title, exact=True)).to_be_visible()
         page.get_by_role("textbox", name=name_label, exact=True).fill(f"{RUN}-ui-project")
         expect(page.get_by_role("radiogroup", name=connect_label)).to_be_visible()
-        expect(page.get_by_role("combobox", name=environment_label, exact=True)).to_be_visible()
+        expect(select_field(page, environment_label, server_major(unleash))).to_be_visible()
         expect(page.get_by_role("checkbox")).to_have_count(0)  # no question about projects
         expect(page.get_by_role("combobox", name=projects, exact=True)).to_have_count(0)
         with page.expect_response("**/api/admin/projects/default/api-tokens") as sent:
@@ -80,13 +77,10 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
     camera.compare()
 
 
-@pytest.mark.claim(PERSONAL, "The steps show the admin UI of Unleash 8.")  # fmt: skip
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| the avatar menu's item for your profile | **Profile settings** | **View profile settings** |")  # fmt: skip
+@pytest.mark.claim(PERSONAL, "The steps show the admin UI of Unleash 8 ([Unleash 7](../reference/api-tokens-and-client-keys.md#unleash-7) names one menu item otherwise).")  # fmt: skip
 @pytest.mark.claim('how-to/how-to-create-a-personal-access-token.md', 'Each user makes their own, on their profile.', 'Select **Personal API tokens**, then **New token**.', '**Description**: what the token is for, such as `release-script`.', 'Select **Create token**.')  # fmt: skip
 @pytest.mark.claim(PERSONAL, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
-@pytest.mark.since_unleash(
-    8,
-    reason="the guide walks the admin UI of Unleash 8, as the page says; the walks are not measured on 7.x",
-)
 def test_personal_access_token_in_the_admin_ui(
     admin_ui: Page, unleash: Sandbox, camera: Camera
 ) -> None:
@@ -96,9 +90,15 @@ def test_personal_access_token_in_the_admin_ui(
      *choices, create_label) = walk(PERSONAL)["labels"]  # fmt: skip
     description = f"{RUN}-ui-pat"
     with step("personal access token section (avatar menu › Profile settings)"):
-        avatar = page.get_by_role("button").filter(has=page.get_by_test_id("HEADER_USER_AVATAR"))
-        avatar.click()
-        page.get_by_role("menuitem", name=profile_settings, exact=True).click()
+        if server_major(unleash) >= 8:
+            avatar = page.get_by_role("button").filter(
+                has=page.get_by_test_id("HEADER_USER_AVATAR")
+            )
+            avatar.click()
+            page.get_by_role("menuitem", name=profile_settings, exact=True).click()
+        else:  # the avatar with the user's name, and another label (version_notes)
+            page.get_by_role("banner").get_by_role("button", name=re.compile(r"admin$")).click()
+            page.get_by_role("link", name=PROFILE_7, exact=True).click()
         page.wait_for_url("**/profile")
         page.get_by_role("button", name=personal_tokens, exact=True).click()
         page.get_by_role("button", name=new_token, exact=True).click()
@@ -106,7 +106,7 @@ def test_personal_access_token_in_the_admin_ui(
     with step("personal access token section (the Create personal API token form)"):
         field = page.get_by_role("textbox", name=description_label)
         field.fill(re.search(r"such as `([^`]+)`", PERSONAL_TEXT)[1])
-        expiry = page.get_by_role("combobox", name=expiry_label, exact=True)
+        expiry = select_field(page, expiry_label, server_major(unleash))
         default = next(c for c in choices if f"**{c}** (the default)" in PERSONAL_TEXT)
         expect(expiry).to_have_text(default)
         date = page.get_by_text("Token will expire on").locator("strong")

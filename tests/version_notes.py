@@ -2,9 +2,9 @@
 (`make test UNLEASH_VERSION=7.6.5`).
 
 Each difference is a row of one table, *On Unleash 7* on the reference page (other pages link
-to it), and is checked per version by the claim's own test, with the values below; or the claim's
-test is marked `since_unleash(8, reason=...)` (the admin UI walks: the table says they are not
-walked on 7). tests/test_version_notes.py checks that the table's rows are these values.
+to it), and is checked per version by the claim's own test, with the values below (the admin UI
+walks too, with the labels of each version). tests/test_version_notes.py checks that the table's
+rows are these values.
 """
 
 from __future__ import annotations
@@ -44,6 +44,13 @@ TROUBLESHOOTING_7 = {
 # within this many seconds (about a minute measured on 7.6.5; the deadline leaves room).
 EXPIRED_TOKEN_REFUSED_WITHIN_S = 90
 
+# The admin UI of Unleash 7 can open a dialog *Welcome to Unleash* right after login (at a user's
+# first login, and at some later ones: measured), closed with this button
+# (harness.browser.logged_in closes it; on Unleash 8 it fails if one shows).
+WELCOME_7_CLOSE = "Got it, let's get started!"
+# The avatar menu's item that opens your profile, on Unleash 7 (a link, where 8 has a menu item).
+PROFILE_7 = "View profile settings"
+
 # how-to: lines of the create-token answer the page shows that Unleash 7 leaves out.
 CREATE_ANSWER_ONLY_8 = ('"secure": false',)
 
@@ -70,4 +77,7 @@ ROWS_7 = {
     "a token past its `expiresAt`": f"`{TROUBLESHOOTING_7['expired token'][0]}` until",
     "the `secure` field of a token": "left out" if CREATE_ANSWER_ONLY_8 else "",
     "admin tokens marked deprecated in Unleash's code": "no",
+    "the admin UI right after you log in": f"a dialog *Welcome to Unleash* can open first: "
+                                           f"**{WELCOME_7_CLOSE}** closes it",
+    "the avatar menu's item for your profile": f"**{PROFILE_7}**",
 }  # fmt: skip
