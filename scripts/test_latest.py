@@ -20,7 +20,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from unleash_sandbox import SandboxError, pins, versions
+from unleash_sandbox import SandboxError, native, pins, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGES = ("unleash-server", "unleash-client", "unleash-proxy-client")
@@ -39,15 +39,19 @@ def pinned_pypi(name: str) -> str:
 
 
 def newest_pypi(name: str) -> str:
+    """The newest release of `name` the package index offers, as uv resolves it (pip would run
+    `rustc --version` for its user agent, and rustup writes to the home folder)."""
+    uv = str(Path(sys.executable).parent / "uv")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "index", "versions", name, "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    found = re.search(rf"^{name} \(([^)]+)\)", result.stdout, re.MULTILINE | re.IGNORECASE)
+        [uv, "pip", "compile", "-", "--no-header", "--no-annotate", "--quiet",
+         "--python", sys.executable],
+        input=f"{name}\n", capture_output=True, text=True, timeout=120, env=native.npm_env(),
+    )  # fmt: skip
+    found = re.search(rf"^{re.escape(name)}==(\S+)$", result.stdout, re.MULTILINE | re.IGNORECASE)
     if result.returncode != 0 or not found:
-        raise SystemExit(f"test-latest: pip could not list {name}: {result.stderr.strip()[-300:]}")
+        raise SystemExit(
+            f"test-latest: uv could not resolve {name}: {result.stderr.strip()[-300:]}"
+        )
     return found.group(1)
 
 
@@ -57,7 +61,8 @@ def python_with(sdk: str, folder: Path) -> str:
     venv = folder / "venv"
 
     def run(*args: str) -> str:
-        done = subprocess.run([uv, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        done = subprocess.run([uv, *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                              env=native.npm_env())  # fmt: skip
         if done.returncode != 0:
             raise SystemExit(f"test-latest: uv {args[0]} failed:\n{done.stderr.strip()[-1500:]}")
         return done.stdout

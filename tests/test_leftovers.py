@@ -6,14 +6,17 @@ which leaves a temp file, and passes one that does not, in a run of its own unde
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from blocks import ROOT
+from harness.reader import NETWORK
 from harness.samples import PYTHON
 from harness.scratch import leftovers, own_sandbox_env
+from unleash_sandbox import native
 
 LEAVES = """
 import pathlib, tempfile
@@ -54,3 +57,26 @@ def test_a_run_that_leaves_a_temp_file_fails(
     if code == 1:
         assert "left behind" in output and "1 passed" in output, output  # the test itself passed
     assert leftovers(scratch) == []  # the run's own temp folder is gone either way
+
+
+def test_package_tools_leave_nothing_in_an_empty_home(tmp_path: Path) -> None:
+    """npm, pip and uv, as the project calls them (the version helpers, the drift watch), with
+    an empty home: their caches and logs go to the project cache, nothing to `~` (`~/.npm` once
+    failed a first run of a new user)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    script = (
+        "import sys; sys.path.insert(0, 'scripts')\n"
+        "import test_latest\n"
+        "from unleash_sandbox import versions\n"
+        "print(test_latest.newest_npm(versions.npm_path(), 'unleash-server'))\n"
+        "print(test_latest.newest_pypi(test_latest.PYPI_PACKAGE))\n"
+    )
+    network = {k: v for k, v in os.environ.items() if NETWORK.search(k)}  # proxies, certificates
+    env = {**network, "PATH": os.environ["PATH"], "HOME": str(home),
+           "UNLEASH_SANDBOX_CACHE": str(native.cache_dir())}  # fmt: skip
+    done = subprocess.run([PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(done.stdout.split()) == 2, done.stdout  # two versions: the calls were made
+    assert sorted(p.name for p in home.iterdir()) == []

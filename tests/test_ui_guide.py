@@ -71,8 +71,12 @@ def walk(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
         expect(page.get_by_role("radiogroup", name=connect_label)).to_be_visible()
         radios = page.get_by_role("radio")
         expect(radios).to_have_count(2)  # Backend SDK and Frontend SDK: no admin type
-        expect(page.get_by_role("radio", name=frontend_sdk)).to_be_visible()
-        page.get_by_role("radio", name=backend_sdk).check()
+        # What each choice is for, as the form itself describes it to the page's words
+        frontend = page.get_by_role("radio", name=frontend_sdk)
+        expect(frontend).to_have_accessible_name(re.compile(r"to connect a frontend SDK$"))
+        backend = page.get_by_role("radio", name=backend_sdk)
+        expect(backend).to_have_accessible_name(re.compile(r"a backend SDK or Unleash Edge$"))
+        backend.check()
         expect(page.get_by_text(project_question, exact=True)).to_be_visible()
         expect(page.get_by_role("checkbox", name=all_projects, exact=True)).to_be_checked()
         expect(select_field(page, projects_label, 8)).to_be_visible()  # named so on 7 too

@@ -46,8 +46,17 @@ def failure_log_dir() -> Path:
 
 
 def npm_env() -> dict[str, str]:
-    """The environment for npm: its download cache inside ours, so `make clean` removes it."""
-    return {**os.environ, "npm_config_cache": str(cache_dir() / "npm-cache")}
+    """The environment for every npm, pip and uv call the project makes: their download caches
+    (and npm's logs) inside ours, so that `make clean` removes them and nothing lands in the
+    user's home (`~/.npm`, `~/.cache/pip`, `~/.cache/uv`)."""
+    cache = cache_dir()
+    return {
+        **os.environ,
+        "npm_config_cache": str(cache / "npm-cache"),
+        "npm_config_update_notifier": "false",
+        "PIP_CACHE_DIR": str(cache / "pip-cache"),
+        "UV_CACHE_DIR": str(cache / "uv"),
+    }
 
 
 def install() -> Path:

@@ -60,9 +60,15 @@ def folder(cache: Path, wanted: dict[str, str]) -> Path:
 
 def npm_view(npm: str, spec: str, field: str) -> object:
     """`npm view SPEC FIELD --json`, parsed; a readable SandboxError when npm has no such thing."""
+    from .native import npm_env  # native imports this module
+
     try:
         result = subprocess.run(
-            [npm, "view", spec, field, "--json"], capture_output=True, text=True, timeout=120
+            [npm, "view", spec, field, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=npm_env(),
         )
     except subprocess.TimeoutExpired:
         raise SandboxError(f"npm view {spec} did not answer within 120 s.") from None

@@ -18,6 +18,7 @@ from unleash_api import call, create_token, delete_token, shared_lock
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
+from version_notes import server_major
 
 # --- Effects that lag behind a server-side cache ----------------------------------------------
 # A deleted token keeps working until the server refreshes its token cache (about a minute).
@@ -31,32 +32,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
-    """Delete a backend and a front-end token now, and give a third one an expiry in the past;
-    futures of (the status it got right after the change, seconds until it is refused), by
-    "backend", "frontend", "expired"."""
+    """Delete a backend and a front-end token now, give a third one an expiry in the past, and a
+    fourth one, expired from the start, an expiry in the future; futures of (the status it got
+    right after the change, seconds until its status changed: to 401 for the first three, to
+    200 for the fourth), by "backend", "frontend", "expired", "renewed"."""
     endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
-                 "expired": "/api/client/features"}  # fmt: skip
+                 "expired": "/api/client/features", "renewed": "/api/client/features"}  # fmt: skip
+    if server_major(unleash) < 8:  # a token made expired is accepted at first on 7 (version_notes)
+        del endpoints["renewed"]
     secrets: dict[str, str] = {}
     for kind, path in endpoints.items():
+        past = {"expiresAt": "2020-01-01T00:00:00Z"} if kind == "renewed" else {}
         made = create_token(unleash, name=f"revoke-{kind}",
-                            type="frontend" if kind == "frontend" else "backend")  # fmt: skip
+                            type="frontend" if kind == "frontend" else "backend", **past)  # fmt: skip
         secrets[kind] = made["secret"]
-        assert call(unleash, "GET", path, secrets[kind]).status_code == 200
+        before = 401 if kind == "renewed" else 200
+        assert call(unleash, "GET", path, secrets[kind]).status_code == before, kind
 
     stop = threading.Event()  # set when the session ends early (Ctrl-C, a fatal fault)
 
     def lag(kind: str) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
         token = f"/api/admin/api-tokens/{secret}"
-        if kind == "expired":
-            past = {"expiresAt": "2020-01-01T00:00:00Z"}
-            changed = call(unleash, "PUT", token, unleash.admin_token, json=past)
+        if kind in ("expired", "renewed"):
+            when = "2020-01-01T00:00:00Z" if kind == "expired" else "2099-01-01T00:00:00Z"
+            changed = call(unleash, "PUT", token, unleash.admin_token, json={"expiresAt": when})
         else:
             changed = call(unleash, "DELETE", token, unleash.admin_token)
         assert changed.status_code == 200
         began = time.monotonic()
         right_after = call(unleash, "GET", path, secret).status_code
-        return right_after, refused_after(unleash, path, secret, stop, f"the {kind} token", began)
+        becomes = 200 if kind == "renewed" else 401
+        lag = refused_after(unleash, path, secret, stop, f"the {kind} token", began, becomes)
+        return right_after, lag
 
     pool = ThreadPoolExecutor(max_workers=len(endpoints))
     try:
@@ -65,7 +73,9 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
-            delete_token(unleash, secrets["expired"])
+            for kind in ("expired", "renewed"):
+                if kind in secrets:
+                    delete_token(unleash, secrets[kind])
 
 
 def refused_after(
@@ -75,15 +85,16 @@ def refused_after(
     stop: threading.Event,
     what: str,
     began: float | None = None,
+    status: int = 401,
 ) -> float:
-    """Seconds from `began` (default: now) until `path` answers 401 to `secret` (asked every
-    0.5 s, for at most 90 s)."""
+    """Seconds from `began` (default: now) until `path` answers `status` to `secret` (asked
+    every 0.5 s, for at most 90 s)."""
     began = time.monotonic() if began is None else began
     while time.monotonic() - began < 90 and not stop.is_set():
-        if call(unleash, "GET", path, secret).status_code == 401:
+        if call(unleash, "GET", path, secret).status_code == status:
             return time.monotonic() - began
         stop.wait(0.5)
-    raise AssertionError(f"{what} was still accepted after {time.monotonic() - began:.0f} s")
+    raise AssertionError(f"{what} did not get {status} within {time.monotonic() - began:.0f} s")
 
 
 ROTATION = Path("how-to/how-to-rotate-an-api-token.md")
