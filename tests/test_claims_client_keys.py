@@ -4,6 +4,7 @@ sample with that key; and refusing an Unleash front-end token."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import requests
 
 from harness.samples import EXAMPLES
 from unleash_api import poll_until
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, native, pins
 from unleash_sandbox._util import default_sigint, free_port, stop_process
 
 PAGE = "reference/api-tokens-and-client-keys.md"
@@ -93,3 +94,17 @@ def test_client_keys__the_front_end_sample_sends_a_front_end_token_as_client_key
     code = (EXAMPLES / "frontend_node.mjs").read_text()
     assert "clientKey: process.env.UNLEASH_FRONTEND_TOKEN" in code
     assert "/api/frontend" in code
+
+
+@pytest.mark.claim("get-started.md", "On Node 20, npm warns `EBADENGINE` about the Proxy, which asks for Node 22; the client-key sample runs on Node 20 all the same.")  # fmt: skip
+def test_client_keys__npm_on_node_20_warns_about_the_proxy(tmp_path: Path) -> None:
+    """What npm prints for the page's Proxy on Node 20 (the reader path runs the client-key
+    sample on Node 20, and tests/test_examples.py does too)."""
+    node_20 = native.install() / "node_modules" / "node-20" / "bin"
+    version = pins.dependencies()["@unleash/proxy"]
+    env = {**native.npm_env(), "PATH": f"{node_20}:{os.environ['PATH']}"}
+    done = subprocess.run(["npm", "install", "--dry-run", f"@unleash/proxy@{version}"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "EBADENGINE" in done.stderr and "required: { node: '>=22' }" in done.stderr, done.stderr
+    assert "current: { node: 'v20." in done.stderr

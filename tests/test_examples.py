@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,8 +20,9 @@ import requests
 from blocks import DOCS, expected_pattern, site_blocks
 from harness.cors import allowed_origins
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
-from unleash_api import delete_token, shared_lock
-from unleash_sandbox import Sandbox
+from unleash_api import delete_token, poll_until, shared_lock
+from unleash_sandbox import Sandbox, native
+from unleash_sandbox._util import check_port_free, port_in_use
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
 
@@ -101,3 +104,22 @@ def test_examples_have_tests() -> None:
     """Every sample file at the top of examples/ is run by a test here named after it."""
     missing = [f.name for f in EXAMPLES.glob("*.*") if f"test_{f.stem}" not in globals()]
     assert not missing, missing
+
+
+@pytest.mark.claim("reference/api-tokens-and-client-keys.md", "To see a client key at work, save this script as `proxy_client_key.sh` in the folder where you installed the packages of [Get started](../get-started.md#packages), which include the Proxy, `@unleash/proxy`.", "It starts the Proxy on port 3000 (or `PROXY_PORT`) with your backend token and the client key `my-client-key`, asks it for `docs-demo` with that key, and stops it:", "Run it with `bash proxy_client_key.sh`.", "It prints `true`.")  # fmt: skip
+def test_proxy_client_key(demo_flag: str, reader_env: dict[str, str], tmp_path: Path) -> None:
+    """In a folder with the packages of Get started, on the page's port 3000 (the reader path
+    runs it with `PROXY_PORT`): it prints `true`, and the Proxy is gone after."""
+    workdir = tmp_path / "reader"
+    workdir.mkdir()
+    shutil.copy(EXAMPLES / "proxy_client_key.sh", workdir)
+    installed = native.install() / "node_modules"
+    (workdir / "node_modules").symlink_to(installed)
+    env = {**reader_env, "PATH": f"{installed / 'node-20' / 'bin'}:{reader_env['PATH']}"}
+    with shared_lock("port-3000"):  # another run on this machine may run it too
+        check_port_free(3000, "stop what listens on port 3000 for this test")
+        done = subprocess.run(["bash", "proxy_client_key.sh"], cwd=workdir, env=env,
+                              capture_output=True, text=True, timeout=90)  # fmt: skip
+        log = (workdir / "proxy.log").read_text() if (workdir / "proxy.log").exists() else ""
+        assert (done.returncode, done.stdout.strip()) == (0, "true"), done.stderr + log
+        poll_until("the Proxy to stop", lambda: True if port_in_use(3000) is None else None, 10)

@@ -88,6 +88,7 @@ def reader(
     }, "the way-in page's tokens are not the ones the sandbox starts with"
     # "for your own server, put in its address and your tokens"
     variables = {**variables, **fresh_server.env()}
+    variables["PROXY_PORT"] = str(free_port())  # the page offers it for a busy port 3000
     return reader_folder(base / "work", install, variables, free_port())
 
 
@@ -168,7 +169,7 @@ def open_served_page(
 
 @pytest.mark.claim("reference/sdks-and-tokens.md", "It prints `docs-demo enabled: true`.")  # fmt: skip
 @pytest.mark.claim("get-started.md", "**Your own server**: any Unleash you may create tokens and flags on.", "You need its address, an admin token (or the personal access token of an admin), and a backend and a front-end token for the `development` environment ([how to create them](how-to/how-to-create-api-tokens.md)).")  # fmt: skip
-@pytest.mark.claim('get-started.md', 'The Python samples need `requests` and the Python SDK.', 'The JavaScript samples need the Node SDK, the front-end SDK and, for the React sample, the React SDK, React and the bundler esbuild, in the same folder:', 'Save each sample under the file name shown above it.', 'Node runs the `.mjs` files as ES modules.', 'The samples read a flag named `docs-demo` that is on in `development`.', 'Check what the flag is now in each environment:')  # fmt: skip
+@pytest.mark.claim('get-started.md', 'The Python samples need `requests` and the Python SDK.', 'The JavaScript samples need the Node SDK, the front-end SDK and, for the React sample, the React SDK, React and the bundler esbuild; the client-key sample needs the Unleash Proxy.', 'Install them in the same folder:', 'Save each sample under the file name shown above it.', 'Node runs the `.mjs` files as ES modules.', 'The samples read a flag named `docs-demo` that is on in `development`.', 'Check what the flag is now in each environment:')  # fmt: skip
 @pytest.mark.claim('how-to/how-to-create-api-tokens.md', 'It needs `requests` ([Get started](../get-started.md#packages)):', 'It needs `requests`, which [Get started](../get-started.md#packages) installs.', 'Save it as `create_backend_token.py` and run it with `python create_backend_token.py`:', 'The same call with `"type": "frontend"` makes a token for code that runs in a browser or an app:')  # fmt: skip
 @pytest.mark.claim('how-to/how-to-rotate-an-api-token.md', "The calls need your server's address in `UNLEASH_URL` and an admin token in `UNLEASH_ADMIN_TOKEN`, as [Get started](../get-started.md#environment) sets them, and `jq`.", 'It prints the new token (your secret differs):')  # fmt: skip
 @pytest.mark.claim('index.md', 'Then paste the samples as they are.')  # fmt: skip
