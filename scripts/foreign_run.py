@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import unleash_sandbox
-from unleash_sandbox import Sandbox
-from unleash_sandbox._util import http
+from unleash_sandbox import Sandbox, native
+from unleash_sandbox._util import healthy, http, log_tail
 from unleash_sandbox.planted import plant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +89,8 @@ def main() -> int:
         del os.environ[key]
     passed = failed = 0
     with unleash_sandbox.start() as server:
+        # a native server's log is in its folder, its working directory (docker: `docker logs`)
+        log = Path(os.readlink(f"/proc/{server.pid}/cwd")) / "unleash.log" if server.pid else None
         planted = plant(server)
         print("planted on the server, as a reader's server holds them:", flush=True)
         for line in planted.listing():
@@ -106,6 +108,16 @@ def main() -> int:
                 else:
                     failed += 1
                     print(failures(output))
+                    kept = (
+                        native.failure_log_dir() / f"foreign-{label.replace(' ', '-')}-{number}.log"
+                    )
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    kept.write_text(output)
+                    print(f"(the whole output of that run: {kept})")
+            if not healthy(server.url, timeout=5):
+                tail = log_tail(log) if log else "(see `docker logs`)"
+                print(f"The server stopped answering. The end of its log ({log}):\n{tail}")
+                return 1
         after = state(server)
         damage = planted.damage(server)
     changed = [key for key in before if before[key] != after[key]]
