@@ -6,6 +6,7 @@
 - scratch: temp dirs and environments for tests that start sandboxes of their own
 - cors: changing a server's allowed origins, one run at a time
 - lagging: waits for server-side caches, started at session start and collected last
+- reader: a server with a reader's settings and tokens, and the reader's folder and tools
 - site: the built site, served on loopback
 - browser: one Chromium, fresh contexts, the logged-in admin UI
 - screenshots: the UI walks' screenshots, taken and compared with the committed ones
