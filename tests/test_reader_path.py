@@ -27,7 +27,10 @@ from harness.reader import (
     install_blocks,
     installed,
     missing,
+    named_tools,
+    node_major,
     reader_folder,
+    way_in_text,
 )
 from harness.run import READER_SERVER
 from pages import nav_pages
@@ -224,10 +227,11 @@ def test_reader_has_the_tools_the_page_lists(reader: Reader) -> None:
         done = subprocess.run(command, env=reader.env, capture_output=True, text=True, timeout=30)
         return done.stdout.strip()
 
-    for tool in ("bash", "curl", "jq", "python3", "node", "npm"):
+    for tool in named_tools():
         assert shutil.which(tool, path=reader.env["PATH"]), f"{tool} is not on the reader's PATH"
-    assert version("python3", "--version").startswith("Python 3.11.")
-    assert int(version("node", "--version").lstrip("v").split(".")[0]) >= 20
+    python = re.search(r"tested with Python (\d+\.\d+)", way_in_text())
+    assert python and version("python3", "--version").startswith(f"Python {python[1]}.")
+    assert int(version("node", "--version").lstrip("v").split(".")[0]) >= node_major()
 
 
 def test_reader_server_keeps_what_it_held(

@@ -78,7 +78,7 @@ def test_project_token_in_the_admin_ui(admin_ui: Page, unleash: Sandbox, camera:
 
 
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| the avatar menu's item for your profile | **Profile settings** | **View profile settings** |")  # fmt: skip
-@pytest.mark.claim(PERSONAL, "The steps show the admin UI of Unleash 8 ([Unleash 7](../reference/api-tokens-and-client-keys.md#unleash-7) names one menu item otherwise).")  # fmt: skip
+@pytest.mark.claim(PERSONAL, "The steps show the admin UI of Unleash 8 ([Unleash 7](../reference/api-tokens-and-client-keys.md#unleash-7) differs in two details).")  # fmt: skip
 @pytest.mark.claim('how-to/how-to-create-a-personal-access-token.md', 'Each user makes their own, on their profile.', 'Select **Personal API tokens**, then **New token**.', '**Description**: what the token is for, such as `release-script`.', 'Select **Create token**.')  # fmt: skip
 @pytest.mark.claim(PERSONAL, "Open the menu under your avatar, at the top right, and select **Profile settings**.", "**Token will expire in**: **7 days**, **30 days** (the default), **60 days**, **Never**, or **Custom** for a date you pick.", "The token's expiry date is set from the choice.", "The dialog shows the secret, which starts with `user:`.", "Copy it before you close the dialog: the UI never shows it again, and your list of tokens shows only their descriptions and dates.")  # fmt: skip
 def test_personal_access_token_in_the_admin_ui(

@@ -300,7 +300,7 @@ def reader_env(database_url: str, port: int, home: Path) -> dict[str, str]:
 
 def sandbox_additions(url: str, tokens: dict[str, str], login: tuple[str, str]) -> dict[str, str]:
     """What a sandbox adds to a reader's settings, each for a reason of its own
-    (tests/test_sandbox.py measures what each changes on the pages' claims)."""
+    (tests/test_sandbox_settings.py lists what each changes of the pages' claims)."""
     return {
         "UNLEASH_URL": url,  # the address the admin UI shows under API URLs
         "LOG_LEVEL": "warn",  # a quiet log: only what went wrong

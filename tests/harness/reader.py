@@ -17,8 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,8 @@ import requests
 
 from blocks import DOCS, WAY_IN, Block, site_blocks
 from harness.demo import Shell, run_bash
-from unleash_api import call
+from harness.server import personal_access_token
+from unleash_api import call, create_token
 from unleash_sandbox import Sandbox, SandboxError, native
 
 # A shell's everyday commands: no page needs to name them.
@@ -101,20 +101,13 @@ def readers_server() -> Iterator[ReadersServer]:
         login = call(server, "POST", "/auth/simple/login", session=session,
                      json={"username": username, "password": password})  # fmt: skip
         assert login.status_code == 200, f"the default admin login failed: {login.text}"
-        expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-        pat = call(server, "POST", "/api/admin/user/tokens", session=session,
-                   json={"description": "reader", "expiresAt": expires})  # fmt: skip
-        assert pat.status_code == 201, pat.text
-        admin = pat.json()["secret"]
+        admin = personal_access_token(server, session)
         at_start = call(server, "GET", "/api/admin/api-tokens", admin).json()["tokens"]
-        made = {}
-        for kind in ("backend", "frontend"):
-            token = call(server, "POST", "/api/admin/api-tokens", admin, json={
-                "tokenName": f"reader-{kind}", "type": kind, "environment": "development"})  # fmt: skip
-            assert token.status_code == 201, token.text
-            made[kind] = token.json()["secret"]
-        sandbox = Sandbox(url, admin, made["backend"], made["frontend"], "native", DEFAULT_LOGIN,
-                          pid, db)  # fmt: skip
+        server = replace(server, admin_token=admin)
+        made = {kind: create_token(server, name=f"reader-{kind}", type=kind,
+                                   environment="development")["secret"]
+                for kind in ("backend", "frontend")}  # fmt: skip
+        sandbox = replace(server, backend_token=made["backend"], frontend_token=made["frontend"])
         yield ReadersServer(sandbox, at_start)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -16,7 +15,7 @@ import requests
 import unleash_sandbox
 from unleash_api import RUN, call, create_token, delete_token
 from unleash_sandbox import Sandbox, SandboxError
-from unleash_sandbox._util import healthy
+from unleash_sandbox._util import healthy, poll
 
 _server: list[Sandbox] = []
 
@@ -53,11 +52,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _answers(url: str, within: float = 10) -> bool:
     """True when the server answers its health check within `within` seconds (a busy machine
     can hold one answer up for a few seconds; a stopped server never answers)."""
-    deadline = time.monotonic() + within
-    while not healthy(url, timeout=2):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
+    try:
+        poll("the server's health check", lambda: healthy(url, timeout=2) or None, within, 0.5)
+    except SandboxError:
+        return False
     return True
 
 
