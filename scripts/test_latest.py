@@ -20,7 +20,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from unleash_sandbox import SandboxError, native, pins, versions
+from unleash_sandbox import SandboxError, installs, pins, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGES = ("unleash-server", "unleash-client", "unleash-proxy-client")
@@ -45,7 +45,7 @@ def newest_pypi(name: str) -> str:
     result = subprocess.run(
         [uv, "pip", "compile", "-", "--no-header", "--no-annotate", "--quiet",
          "--python", sys.executable],
-        input=f"{name}\n", capture_output=True, text=True, timeout=120, env=native.npm_env(),
+        input=f"{name}\n", capture_output=True, text=True, timeout=120, env=installs.npm_env(),
     )  # fmt: skip
     found = re.search(rf"^{re.escape(name)}==(\S+)$", result.stdout, re.MULTILINE | re.IGNORECASE)
     if result.returncode != 0 or not found:
@@ -62,7 +62,7 @@ def python_with(sdk: str, folder: Path) -> str:
 
     def run(*args: str) -> str:
         done = subprocess.run([uv, *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                              env=native.npm_env())  # fmt: skip
+                              env=installs.npm_env())  # fmt: skip
         if done.returncode != 0:
             raise SystemExit(f"test-latest: uv {args[0]} failed:\n{done.stderr.strip()[-1500:]}")
         return done.stdout

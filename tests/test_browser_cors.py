@@ -24,7 +24,7 @@ from harness.demo import Shell
 from harness.forward import forwarder
 from harness.reader import PAGE_PORT
 from unleash_api import poll_until
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, installs
 from unleash_sandbox.static import serve_folder
 
 RUNNER = "tests/test_browser_cors.py::test_browser_sample"
@@ -46,11 +46,11 @@ def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str], runner:
     the page shows, then the blocks run (copy the SDK's browser build, bundle, allow the page's
     origin with the CORS section's script, which the reader saved there too), with the Node the
     pages name; the page's 8080 is this test's origin."""
-    (web / "node_modules").symlink_to(native.install() / "node_modules")
+    (web / "node_modules").symlink_to(installs.install() / "node_modules")
     shutil.copy(EXAMPLES / "add_cors_origin.sh", web / "add_cors_origin.sh")
     for block in (b for b in site_blocks() if b.runner == runner and b.snippet is not None):
         shutil.copy(block.snippet, web / (block.title or block.snippet.name))
-    node = native.install() / "node_modules" / "node-20" / "bin"
+    node = installs.install() / "node_modules" / "node-20" / "bin"
     shell = Shell({**env, "PATH": f"{node}:{env['PATH']}"}, web, {PAGE_ORIGIN: origin})
     setup = [b for b in site_blocks() if b.runner == runner and b.snippet is None]
     assert setup, f"the section {runner} runs has no setup block"

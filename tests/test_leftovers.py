@@ -16,7 +16,7 @@ from blocks import ROOT
 from harness.reader import NETWORK
 from harness.samples import PYTHON
 from harness.scratch import leftovers, own_sandbox_env
-from unleash_sandbox import native
+from unleash_sandbox import installs
 
 LEAVES = """
 import pathlib, tempfile
@@ -74,7 +74,7 @@ def test_package_tools_leave_nothing_in_an_empty_home(tmp_path: Path) -> None:
     )
     network = {k: v for k, v in os.environ.items() if NETWORK.search(k)}  # proxies, certificates
     env = {**network, "PATH": os.environ["PATH"], "HOME": str(home),
-           "UNLEASH_SANDBOX_CACHE": str(native.cache_dir())}  # fmt: skip
+           "UNLEASH_SANDBOX_CACHE": str(installs.cache_dir())}  # fmt: skip
     done = subprocess.run([PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

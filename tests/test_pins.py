@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from blocks import DOCS, ROOT, WAY_IN
-from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native, pins
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, database, pins
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_compose_unleash_image_is_the_pin(compose: dict[str, Any]) -> None:
 
 def test_compose_postgres_major_matches_the_native_sandbox(compose: dict[str, Any]) -> None:
     out = subprocess.run(
-        [str(native.postgres_bin_dir() / "postgres"), "--version"], capture_output=True, text=True
+        [str(database.postgres_bin_dir() / "postgres"), "--version"], capture_output=True, text=True
     ).stdout
     native_major = re.search(r"(\d+)\.\d+", out)
     assert native_major, out

@@ -19,7 +19,8 @@ import requests
 
 from blocks import ROOT
 from unleash_api import poll_until
-from unleash_sandbox._util import default_sigint, free_port, stop_process
+from unleash_sandbox._util import free_port
+from unleash_sandbox.processes import default_sigint, stop_process
 
 SOURCES = ["docs", "examples", "overrides", "mkdocs.yml", "macros.py", "package.json"]
 

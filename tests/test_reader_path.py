@@ -36,8 +36,9 @@ from harness.run import READER_SERVER
 from pages import nav_pages
 from unleash_api import poll_until
 from unleash_sandbox import SANDBOX_TOKENS, Sandbox
-from unleash_sandbox._util import default_sigint, free_port, stop_process
+from unleash_sandbox._util import free_port
 from unleash_sandbox.planted import Planted, plant
+from unleash_sandbox.processes import default_sigint, stop_process
 from version_notes import shown_for
 
 SERVE = re.compile(r"^python3 -m http\.server (?P<port>\d+) --bind 127\.0\.0\.1$")

@@ -13,10 +13,11 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from harness.browser import logged_in, open_admin_page
-from harness.reader import DEFAULT_LOGIN, ReadersServer
+from harness.reader import DEFAULT_LOGIN, ReadersServer, table_rows
 from pages import guide_steps
 from unleash_api import call
 from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native
+from unleash_sandbox.database import psql
 from version_notes import server_major
 
 # Every setting the sandbox adds to a reader's, and what it changes of what the pages say.
@@ -69,6 +70,21 @@ def test_the_sandbox_login_is_unleashs_default(readers: ReadersServer) -> None:
 @pytest.mark.claim("get-started.md", "**Your own server**: any Unleash you may create tokens and flags on.", "You need its address, an admin token (or the personal access token of an admin), and a backend and a front-end token for the `development` environment ([how to create them](how-to/how-to-create-api-tokens.md)).")  # fmt: skip
 def test_a_readers_new_server_holds_no_tokens(readers: ReadersServer) -> None:
     assert readers.tokens_at_start == []
+
+
+def test_a_sandbox_starts_from_its_template_as_a_new_server_does(readers: ReadersServer) -> None:
+    """Every sandbox's database is a copy of a template Unleash has migrated once (native.py): a
+    server on such a copy holds, table by table, what a server holds after its first start on a
+    new database, its users and start-up tokens too (none: the claims on start-up tokens and on a
+    reader's new server hold on both)."""
+    with native.run(port=None, tokens={}, login=DEFAULT_LOGIN, readers=True,
+                    from_template=False) as (_, _, database):  # fmt: skip
+        new = table_rows(database)
+        users = psql(database, "select username from users order by id")
+    assert readers.rows_at_start == new
+    assert new["api_tokens"] == 0 and new["migrations"] > 100
+    assert psql(readers.sandbox.database_url or "", "select username from users order by id "
+                "limit 1") == users.splitlines()[0] + "\n"  # fmt: skip
 
 
 @pytest.mark.claim("how-to/how-to-create-api-tokens.md", "The server builds them from the address it was started with in `UNLEASH_URL`; a server started without one shows `http://localhost:4242` in their place.")  # fmt: skip

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_sandbox import assert_one_clear_error, cli
 
-from unleash_sandbox import native, pins, versions
+from unleash_sandbox import installs, pins, versions
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_an_unknown_version_gets_one_clear_error(scratch: Path, version: str, sa
 def test_the_pin_itself_is_the_default_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNLEASH_VERSION", pins.unleash_version())
     assert versions.requested() == {}
-    assert native.install().name == f"npm-{pins.lock_digest()}"
+    assert installs.install().name == f"npm-{pins.lock_digest()}"
 
 
 def test_version_installs_and_the_default_one_never_remove_each_other(
@@ -45,13 +45,13 @@ def test_version_installs_and_the_default_one_never_remove_each_other(
         target.mkdir(parents=True)
         (target / ".complete").touch()
 
-    monkeypatch.setattr(native, "_npm_install", fake_npm)
+    monkeypatch.setattr(installs, "_npm_install", fake_npm)
     monkeypatch.setattr(versions, "package_json", lambda npm, wanted: {"dependencies": wanted})
     old_lock = tmp_path / "npm-0000000000000000"
     (old_lock / "node_modules").mkdir(parents=True)
 
     monkeypatch.setenv("UNLEASH_VERSION", "7.6.5")
-    other = native.install()
+    other = installs.install()
     assert other == versions.folder(tmp_path, {"unleash-server": "7.6.5"})
     assert other.parent == tmp_path / "versions" and other.name.startswith("unleash-server@7.6.5-")
     assert installed[-1][1] == "install"
@@ -59,12 +59,12 @@ def test_version_installs_and_the_default_one_never_remove_each_other(
         "unleash-server": "7.6.5"
     }
     monkeypatch.delenv("UNLEASH_VERSION")
-    default = native.install()
+    default = installs.install()
     assert default == tmp_path / f"npm-{pins.lock_digest()}" and installed[-1][1] == "ci"
     assert not old_lock.exists()  # an install for an older lock is pruned ...
     assert (other / ".complete").exists()  # ... an install for another version is not
     monkeypatch.setenv("UNLEASH_VERSION", "7.6.5")
-    assert native.install() == other and len(installed) == 2  # cached: nothing installed again
+    assert installs.install() == other and len(installed) == 2  # cached: nothing installed again
     assert (default / ".complete").exists()
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from unleash_sandbox import Sandbox, SandboxError, native
+from unleash_sandbox import Sandbox, SandboxError, installs
 from unleash_sandbox._util import poll
 
 RUN = f"docs-test-{uuid.uuid4().hex[:8]}"
@@ -76,7 +76,7 @@ def delete_token(unleash: Sandbox, secret: str) -> None:
 def shared_lock(name: str) -> Iterator[None]:
     """One run at a time, among all runs on this machine (they may share a server): for changes
     that another run's tests would trip over. A file lock in the project cache."""
-    lock = native.cache_dir() / "locks" / f"{name}.lock"
+    lock = installs.cache_dir() / "locks" / f"{name}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -19,8 +19,9 @@ import tempfile
 import threading
 from types import FrameType
 
-from . import SandboxError, native, pins, start
-from ._util import check_port_free, default_sigint, stop_process
+from . import SandboxError, installs, pins, start
+from ._util import check_port_free
+from .processes import default_sigint, stop_process
 
 
 def _stop_on_sigterm() -> None:
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     _stop_on_sigterm()
     try:
         if args.action == "install":
-            print(native.install())
+            print(installs.install())
         elif args.action == "ports":
             return ports(args.ports, args.change)
         else:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -116,22 +114,3 @@ def log_tail(path: Path, lines: int = 15) -> str:
         return "  (no log was written)"
     tail = text.rstrip().splitlines()[-lines:] or ["(the log is empty)"]
     return "\n".join(f"  | {line}" for line in tail)
-
-
-def default_sigint() -> None:
-    """For `preexec_fn`: Ctrl-C works in the child even when the parent was started with SIGINT
-    ignored (as `cmd &` in a script is), so that it can be stopped gently."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def stop_process(child: subprocess.Popen[Any], grace_s: float = 5.0) -> None:
-    """Ctrl-C (a command such as mkdocs serve then removes its temp files), then SIGTERM, then
-    SIGKILL, each after `grace_s` without an exit."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if child.poll() is not None:
-            return
-        child.send_signal(sig)
-        try:
-            child.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            continue

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from . import native
+from . import installs
 from ._util import SandboxError
 
 # Chromium asks Google's services for updates, sync and more at start; our network refuses them.
@@ -61,7 +61,7 @@ def launch_options() -> dict[str, Any]:
 
 
 def _fonts() -> Path:
-    return native.install() / "node_modules"
+    return installs.install() / "node_modules"
 
 
 def _font_css() -> str:

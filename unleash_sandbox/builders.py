@@ -13,7 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from .native import cache_dir
+from .installs import cache_dir
 from .pins import ROOT
 
 BUILDERS = ("mkdocs", "zensical")

@@ -60,7 +60,7 @@ def folder(cache: Path, wanted: dict[str, str]) -> Path:
 
 def npm_view(npm: str, spec: str, field: str) -> object:
     """`npm view SPEC FIELD --json`, parsed; a readable SandboxError when npm has no such thing."""
-    from .native import npm_env  # native imports this module
+    from .installs import npm_env  # installs imports this module
 
     try:
         result = subprocess.run(

@@ -27,7 +27,8 @@ from blocks import DOCS, WAY_IN, Block, site_blocks
 from harness.demo import Shell, run_bash
 from harness.server import personal_access_token
 from unleash_api import call, create_token
-from unleash_sandbox import Sandbox, SandboxError, native
+from unleash_sandbox import Sandbox, SandboxError, installs, native
+from unleash_sandbox.database import psql
 
 # A shell's everyday commands: no page needs to name them.
 BASICS = ("basename", "cat", "cp", "dirname", "echo", "env", "grep", "head", "ls", "mkdir",
@@ -57,7 +58,7 @@ def node_major() -> int:
 def tool(name: str) -> str:
     """Where the reader's `name` comes from: the pinned Node the page names, this run's Python."""
     if name == "node":
-        node = native.install() / "node_modules" / f"node-{node_major()}" / "bin" / "node"
+        node = installs.install() / "node_modules" / f"node-{node_major()}" / "bin" / "node"
         assert node.is_file(), f"package.json pins no node-{node_major()}: the Node the page names"
         return str(node)
     if name == "python3":
@@ -86,6 +87,16 @@ class ReadersServer:
 
     sandbox: Sandbox
     tokens_at_start: list[dict[str, object]]  # the API tokens it listed before the reader's own
+    rows_at_start: dict[str, int]  # the rows of each table of its database, before anybody came
+
+
+def table_rows(database_url: str) -> dict[str, int]:
+    """How many rows each table of an Unleash database holds."""
+    tables = psql(database_url, "select tablename from pg_tables where schemaname = 'public'")
+    counts = " union all ".join(f"select '{t}', count(*) from \"{t}\"" for t in tables.split())
+    return {
+        name: int(n) for name, n in (line.split("|") for line in psql(database_url, counts).split())
+    }
 
 
 @contextmanager
@@ -96,6 +107,7 @@ def readers_server() -> Iterator[ReadersServer]:
     backend and a front-end token for `development`."""
     with native.run(port=None, tokens={}, login=DEFAULT_LOGIN, readers=True) as (url, pid, db):
         server = Sandbox(url, "", "", "", "native", DEFAULT_LOGIN, pid, db)
+        rows = table_rows(db)
         session = requests.Session()
         username, password = DEFAULT_LOGIN
         login = call(server, "POST", "/auth/simple/login", session=session,
@@ -108,7 +120,7 @@ def readers_server() -> Iterator[ReadersServer]:
                                    environment="development")["secret"]
                 for kind in ("backend", "frontend")}  # fmt: skip
         sandbox = replace(server, backend_token=made["backend"], frontend_token=made["frontend"])
-        yield ReadersServer(sandbox, at_start)
+        yield ReadersServer(sandbox, at_start, rows)
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +150,7 @@ def machine_env(home: Path) -> dict[str, str]:
                              ("npm_config_userconfig", Path.home() / ".npmrc")):  # fmt: skip
         if config.is_file():
             env.setdefault(variable, str(config))
-    cache = native.cache_dir()
+    cache = installs.cache_dir()
     return {**env, "HOME": str(home), "LANG": "C.UTF-8",
             "PIP_CACHE_DIR": str(cache / "pip-cache"), "npm_config_cache": str(cache / "npm-cache"),
             "npm_config_update_notifier": "false", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}  # fmt: skip
@@ -153,8 +165,8 @@ def installed(home: Path) -> Path:
     blocks = install_blocks()
     assert blocks, f"{WAY_IN} has no install blocks"
     text = "\n".join(b.code for b in blocks) + tool("node") + sys.version
-    target = native.cache_dir() / f"reader-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-    lock = native.cache_dir() / "locks" / f"{target.name}.lock"
+    target = installs.cache_dir() / f"reader-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    lock = installs.cache_dir() / "locks" / f"{target.name}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # another run may be installing the same

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from unleash_sandbox import native
+from unleash_sandbox import installs
 
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a run hangs
 
@@ -119,7 +119,7 @@ def _watched() -> dict[str, Path]:
         "~": home,
         "~/.cache": home / ".cache",
         "~/.config": home / ".config",
-        "the project cache": native.cache_dir(),
+        "the project cache": installs.cache_dir(),
     }
 
 
@@ -130,7 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
     tempfile.tempdir = None  # later calls read TMPDIR again
     config.stash[_RUN_TMP] = run_tmp
     _before.update({name: _entries(folder) for name, folder in _watched().items()})
-    _before["last-failure"] = {_stamp(native.failure_log_dir())}
+    _before["last-failure"] = {_stamp(installs.failure_log_dir())}
 
 
 def _stamp(path: Path) -> str:
@@ -151,8 +151,8 @@ def left_behind(run_tmp: Path) -> list[str]:
             if name == "the project cache" and entry.startswith(DECLARED_CACHE):
                 continue
             found.append(f"{folder / entry} (new in {name})")
-    if {_stamp(native.failure_log_dir())} != _before.get("last-failure"):
-        found.append(f"{native.failure_log_dir()} (written by a deliberate failure?)")
+    if {_stamp(installs.failure_log_dir())} != _before.get("last-failure"):
+        found.append(f"{installs.failure_log_dir()} (written by a deliberate failure?)")
     return found
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from blocks import EXAMPLES, ROOT
-from unleash_sandbox import native
+from unleash_sandbox import installs
 
 PYTHON = sys.executable
 
@@ -37,7 +37,7 @@ def reader_env(sample_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 
 def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
     """Run a Node sample as `node sample.mjs` next to an npm-installed node_modules."""
-    installed = native.install() / "node_modules"
+    installed = installs.install() / "node_modules"
     workdir = tmp_path / "node-app"
     workdir.mkdir()
     shutil.copy(EXAMPLES / sample, workdir / sample)
