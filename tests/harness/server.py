@@ -15,7 +15,7 @@ import requests
 import unleash_sandbox
 from unleash_api import RUN, call, create_token, delete_token
 from unleash_sandbox import Sandbox, SandboxError
-from unleash_sandbox._util import healthy, poll
+from unleash_sandbox._util import http, poll
 
 _server: list[Sandbox] = []
 
@@ -51,12 +51,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _answers(url: str, within: float = 10) -> bool:
     """True when the server answers its health check within `within` seconds (a busy machine
-    can hold one answer up for a few seconds; a stopped server never answers)."""
+    can hold one answer up for a few seconds); False at once when nothing listens there."""
+
+    def check() -> bool | None:
+        try:
+            status, _ = http("GET", f"{url}/health", timeout=2)
+        except OSError as error:
+            refused = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
+            return False if refused else None  # refused: nobody listens; else: ask again
+        return True if status == 200 else None
+
     try:
-        poll("the server's health check", lambda: healthy(url, timeout=2) or None, within, 0.5)
+        return poll("the server's health check", check, within, 0.5)
     except SandboxError:
         return False
-    return True
 
 
 @pytest.fixture
