@@ -4,14 +4,13 @@ change to a token can and cannot do, answers that look like success, and the tok
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.server import SPECIAL_SETTINGS
 from unleash_api import RUN, call, message
-from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, native
+from unleash_sandbox import Sandbox
 from version_notes import server_major
 
 PAGE = "troubleshooting.md"
@@ -70,19 +69,19 @@ def test_token_data__alias_and_secure(unleash: Sandbox, make_token: MakeToken) -
 
 
 @pytest.mark.claim(PAGE, "**Too many tokens**: the server refuses a new token once it has 2000 of them, counting every kind, start-up tokens too: `400`, *Failed to create api token.", "You can't create more than the established limit of 2000.* `UNLEASH_API_TOKENS_LIMIT` sets another limit.")  # fmt: skip
-def test_what_to_check__too_many_tokens(unleash: Sandbox, scratch: Path) -> None:
+def test_what_to_check__too_many_tokens(unleash: Sandbox, special_server: Sandbox) -> None:
     """The default limit, as the server reports it; the answer past a limit, on a new server whose
-    limit is four: its three start-up tokens count, so one more is allowed and the next refused."""
+    limit is five: its four start-up tokens count, so one more is allowed and the next refused."""
     config = call(unleash, "GET", "/api/admin/ui-config", unleash.admin_token).json()
     assert config["resourceLimits"]["apiTokens"] == 2000
-    with ExitStack() as stack:
-        url, _, _ = stack.enter_context(native.run(port=None, tokens=SANDBOX_TOKENS,
-            login=SANDBOX_LOGIN, extra_env={"UNLEASH_API_TOKENS_LIMIT": "4"}))  # fmt: skip
-        server = Sandbox(url, SANDBOX_TOKENS["admin"], "", "", "native")
-        body = {"tokenName": f"{RUN}-limit", "type": "backend"}
-        assert call(server, "POST", TOKENS, server.admin_token, json=body).status_code == 201
-        refused = call(server, "POST", TOKENS, server.admin_token, json=body)
+    server = special_server
+    assert SPECIAL_SETTINGS["UNLEASH_API_TOKENS_LIMIT"] == "5"
+    tokens = call(server, "GET", TOKENS, server.admin_token).json()["tokens"]
+    assert len(tokens) == 4  # the start-up tokens, of three kinds
+    body = {"tokenName": f"{RUN}-limit", "type": "backend"}
+    assert call(server, "POST", TOKENS, server.admin_token, json=body).status_code == 201
+    refused = call(server, "POST", TOKENS, server.admin_token, json=body)
     assert refused.status_code == 400
     assert message(refused) == (
-        "Failed to create api token. You can't create more than the established limit of 4."
+        "Failed to create api token. You can't create more than the established limit of 5."
     )

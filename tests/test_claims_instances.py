@@ -12,11 +12,11 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from harness.server import SPECIAL_SETTINGS
 from unleash_api import RUN, call
 from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, Sandbox, installs, native
 from unleash_sandbox.database import psql
@@ -75,16 +75,16 @@ def test_init_tokens__only_on_a_server_without_tokens(
 
 @pytest.mark.claim(PAGE, 'A self-hosted server can be given its first tokens in its environment, so that scripts and SDKs work from its very first start.')  # fmt: skip
 @pytest.mark.claim(PAGE, "Each variable holds one or more secrets, separated by commas, each shaped `<project>:<environment>.<anything>`.", "| `INIT_BACKEND_API_TOKENS` | backend (`INIT_CLIENT_API_TOKENS` is its old name, read when `INIT_BACKEND_API_TOKENS` is not set) |")  # fmt: skip
-def test_init_tokens__a_list_and_the_old_name(scratch: Path) -> None:
-    """A new server: the front-end variable holds two secrets, the backend one only the old name."""
-    extra = {"INIT_BACKEND_API_TOKENS": "", "INIT_CLIENT_API_TOKENS": "default:development.old-name",
-             "INIT_FRONTEND_API_TOKENS": "default:development.first,default:production.second"}  # fmt: skip
-    with ExitStack() as stack:
-        url, _, _ = stack.enter_context(native.run(port=None, tokens=SANDBOX_TOKENS,
-                                                   login=SANDBOX_LOGIN, extra_env=extra))  # fmt: skip
-        assert at(url, "GET", "/api/client/features", "default:development.old-name") == 200
-        for secret in ("default:development.first", "default:production.second"):
-            assert at(url, "GET", "/api/frontend", secret) == 200
+def test_init_tokens__a_list_and_the_old_name(special_server: Sandbox) -> None:
+    """A new server (harness.server.SPECIAL_SETTINGS): the front-end variable holds two secrets,
+    the backend one only the old name."""
+    assert SPECIAL_SETTINGS["INIT_BACKEND_API_TOKENS"] == ""
+    for name in ("INIT_CLIENT_API_TOKENS", "INIT_FRONTEND_API_TOKENS"):
+        given = SPECIAL_SETTINGS[name].split(",")
+        path = "/api/client/features" if "CLIENT" in name else "/api/frontend"
+        assert len(given) == (1 if "CLIENT" in name else 2)
+        for secret in given:
+            assert at(special_server.url, "GET", path, secret) == 200, secret
 
 
 @pytest.mark.claim(

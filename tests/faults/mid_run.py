@@ -30,5 +30,7 @@ def test_a_deleted_token_is_refused_later(
 
 
 @pytest.mark.lagging
-def test_the_rotated_secret_is_refused_later(rotation: tuple[dict[str, Any], Future[float]]) -> None:
+def test_the_rotated_secret_is_refused_later(
+    rotation: tuple[dict[str, Any], Future[float]],
+) -> None:
     assert rotation[1].result(timeout=120) > 0

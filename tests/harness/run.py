@@ -104,7 +104,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # at the end but pytest's own tmp_path dirs, when the project cache gained an entry that is not one
 # of its declared parts, or when the home folder gained an entry.
 
-DECLARED_CACHE = ("npm-", "npm-cache", "pip-cache", "uv", "reader-", "versions", "locks", "templates")
+DECLARED_CACHE = (
+    "npm-",
+    "npm-cache",
+    "pip-cache",
+    "uv",
+    "reader-",
+    "versions",
+    "locks",
+    "templates",
+)
 _before: dict[str, set[str]] = {}
 _RUN_TMP = pytest.StashKey[Path]()
 

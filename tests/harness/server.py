@@ -14,7 +14,7 @@ import requests
 
 import unleash_sandbox
 from unleash_api import RUN, call, create_token, delete_token
-from unleash_sandbox import Sandbox, SandboxError
+from unleash_sandbox import Sandbox, SandboxError, native
 from unleash_sandbox._util import http, poll
 
 _server: list[Sandbox] = []
@@ -31,6 +31,26 @@ def unleash() -> Iterator[Sandbox]:
         _server.append(server)
         yield server
         _server.clear()  # stopping now: a failure from here on is not a server gone missing
+
+
+# The settings of the session's second sandbox, for the claims that need a server started with
+# settings of its own: start-up tokens in a list and under the old name, and a token limit
+# (tests/test_claims_instances.py, tests/test_claims_changes.py).
+SPECIAL_SETTINGS = {
+    "INIT_BACKEND_API_TOKENS": "",  # left out: the backend tokens come only under the old name
+    "INIT_CLIENT_API_TOKENS": "default:development.old-name",
+    "INIT_FRONTEND_API_TOKENS": "default:development.first,default:production.second",
+    "UNLEASH_API_TOKENS_LIMIT": "5",  # the four start-up tokens (with the admin one), and one more
+}
+
+
+@pytest.fixture(scope="session")
+def special_server() -> Iterator[Sandbox]:
+    """A second sandbox, started with SPECIAL_SETTINGS (only its admin token is the usual one)."""
+    tokens = unleash_sandbox.SANDBOX_TOKENS
+    with native.run(port=None, tokens=tokens, login=unleash_sandbox.SANDBOX_LOGIN,
+                    extra_env=SPECIAL_SETTINGS) as (url, pid, database):  # fmt: skip
+        yield Sandbox(url, tokens["admin"], "", "", "native", None, pid, database)
 
 
 @pytest.hookimpl(wrapper=True)
