@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -52,9 +53,10 @@ def browser() -> Iterator[Browser]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Fresh browser contexts (no cache, no cookies) that fetch nothing from outside the machine.
+@contextmanager
+def contexts(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Fresh browser contexts (no cache, no cookies) that fetch nothing from outside the machine;
+    closed at the end of the `with` block.
 
     `intercept=False` leaves the browser's requests alone, as a reader's browser sends them: with
     Playwright's routing on, Chromium sends no CORS preflight at all (measured), so what a test
@@ -74,6 +76,13 @@ def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     yield make
     for context in made:
         context.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Fresh browser contexts for one test (harness.browser.contexts)."""
+    with contexts(browser) as make:
+        yield make
 
 
 @pytest.fixture
