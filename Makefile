@@ -26,8 +26,12 @@ serve: install
 	@$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- \
 	  $(VENV)/bin/mkdocs serve -a 127.0.0.1:$(SITE_PORT)
 
+# Two workers (pytest-xdist): tests that share something costly stay on one (tests/harness/parallel.py).
+WORKERS ?= 2
+PARALLEL := -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 # The drift watch: the suite against the newest unleash-server and SDKs; names the claims that broke.
 test-latest: install
@@ -41,7 +45,7 @@ test-foreign: install
 N ?= 5
 soak: install
 	@pass=0; for i in $$(seq 1 $(N)); do \
-	  if $(PY) -m pytest -q -p no:cacheprovider > /tmp/soak-$$i.log 2>&1; then echo "run $$i: pass"; pass=$$((pass+1)); \
+	  if $(PY) -m pytest $(PARALLEL) -q -p no:cacheprovider > /tmp/soak-$$i.log 2>&1; then echo "run $$i: pass"; pass=$$((pass+1)); \
 	  else echo "run $$i: FAIL (log: /tmp/soak-$$i.log)"; fi; done; \
 	echo "soak: $$pass/$(N) green"; test $$pass -eq $(N)
 

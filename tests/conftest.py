@@ -12,4 +12,5 @@ pytest_plugins = [
     "harness.site",
     "harness.browser",
     "harness.screenshots",
+    "harness.parallel",
 ]

@@ -11,4 +11,5 @@
 - browser: one Chromium, fresh contexts, the logged-in admin UI
 - screenshots: the UI walks' screenshots, taken and compared with the committed ones
 - run: how a session starts and ends (Ctrl-C, the block report)
+- parallel: which tests share a worker when `make test` runs them on two
 """

@@ -60,13 +60,34 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _items.extend(session.items)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def _worker(config: pytest.Config) -> bool:
+    """True in a pytest-xdist worker: the controller prints the reports and checks leftovers."""
+    return hasattr(config, "workerinput")
+
+
+_from_workers: dict[str, list[str]] = {}
+
+
+def _claims_report() -> list[str]:
     from claims import report
 
+    return report(_items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker's session is over: keep what only it knows (the controller collects nothing)."""
+    output = getattr(node, "workeroutput", {})
+    for key in ("claims", "reader_server"):
+        if output.get(key) and not _from_workers.get(key):
+            _from_workers[key] = output[key]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from blocks import site_blocks
 
     terminalreporter.section("every sentence of the pages: quoted by a claim test, or not a claim")
-    for line in report(_items):
+    for line in _from_workers.get("claims") or _claims_report():
         terminalreporter.write_line(line)
 
     blocks = site_blocks()
@@ -90,11 +111,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"reader path: {len(passed)} runs of the pages' blocks in page order, as a reader runs them (each block twice), "
         f"{len(failed)} failed"
     )
-    if READER_SERVER:
+    if reader_server := _from_workers.get("reader_server") or READER_SERVER:
         write(
             "on a server with a reader's settings and tokens (harness.reader), which held before the first block:"
         )
-        for line in READER_SERVER:
+        for line in reader_server:
             write(f"    {line}")
 
 
@@ -133,6 +154,8 @@ def _watched() -> dict[str, Path]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _worker(config):  # a worker runs in the controller's folder (TMPDIR), checked by it
+        return
     run_tmp = Path(tempfile.mkdtemp(prefix="unleash-docs-run-"))
     run_tmp.chmod(0o755)  # the sandbox's PostgreSQL runs as another user and must get through
     os.environ["TMPDIR"] = str(run_tmp)
@@ -167,6 +190,10 @@ def left_behind(run_tmp: Path) -> list[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _worker(session.config):
+        output = session.config.workeroutput  # type: ignore[attr-defined]
+        output["claims"], output["reader_server"] = _claims_report(), READER_SERVER
+        return
     found = left_behind(session.config.stash[_RUN_TMP])
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -179,7 +206,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(config.stash[_RUN_TMP], ignore_errors=True)
+    if _RUN_TMP in config.stash:
+        shutil.rmtree(config.stash[_RUN_TMP], ignore_errors=True)
 
 
 @pytest.hookimpl(wrapper=True)
