@@ -60,13 +60,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and _server and not _answers(_server[0].url):
         where = _server[0].url
         failure = str(report.longrepr).strip().splitlines()[-1:] or ["(no message)"]
-        pytest.exit(
-            f"The Unleash server at {where} stopped answering during {item.nodeid} "
+        message = (
+            f"The Unleash server at {where} {GONE} during {item.nodeid} "
             f"({report.when}), which failed with: {failure[0]}\n"
-            "Was it stopped or killed? Run `make test` again to start a new sandbox.",
-            returncode=3,
+            "Was it stopped or killed? Run `make test` again to start a new sandbox."
         )
+        if hasattr(item.config, "workerinput"):  # a worker of `make test`: it stops after this
+            item.session.shouldstop = message  # test, and the controller ends the run with it
+        else:
+            pytest.exit(message, returncode=3)
     return report
+
+
+GONE = "stopped answering"
+_gone: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller of `make test`: a worker stopped because its server was gone."""
+    stop = getattr(node, "workeroutput", {}).get("shouldstop")
+    if isinstance(stop, str) and GONE in stop:
+        _gone.append(stop)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _gone:  # the controller printed the worker's message: it ends as a serial run does
+        session.exitstatus = 3
 
 
 def _answers(url: str, within: float = 10) -> bool:
