@@ -60,12 +60,13 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
 
 def _groups_file() -> Path:
     """Where the workers tell the controller each test's group (in the run's own folder)."""
-    return Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "pytest-of-groups.json"
+    return Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "xdist-groups.json"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """In a worker: write down the groups (both workers collect the same tests)."""
-    if hasattr(session.config, "workerinput"):
+    """In a worker of a `--dist loadgroup` run: write down the groups for the controller, which
+    reads and removes the file (both workers collect the same tests)."""
+    if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
         scratch = _groups_file().with_suffix(f".{os.getpid()}")
         scratch.write_text(json.dumps(groups(session.items)))
         scratch.replace(_groups_file())
