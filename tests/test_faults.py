@@ -168,7 +168,9 @@ def test_ctrl_c_in_the_middle_of_the_run(scratch: Path) -> None:
     seconds = time.monotonic() - began
     output = seen + rest
     assert run.returncode == 2, output[-8000:]  # all of the end: what stopped it otherwise
-    assert output.count("Interrupted (Ctrl-C): stopping the sandbox") == 1, output[-3000:]
+    assert output.count("Interrupted: Ctrl-C, stopping the sandbox and removing its files") == 1, (
+        output[-3000:]
+    )
     assert "Traceback" not in output, output[-3000:]
     print(f"the run stopped {seconds:.1f} s after Ctrl-C")  # a number, not a timed assertion:
     # that it stops at all, without a hang, is the 60 s deadline above

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,47 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     def stop(signum: int, frame: Any) -> None:
         name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-        pytest.exit(
-            f"Interrupted ({name}): stopping the sandbox and removing its files.", returncode=2
-        )
+        retried, _state["retry pending"] = _state["retry pending"], False
+        if retried and _state["tests over"]:  # stopping already: the session's end stops it all
+            return
+        if _in_pytest_itself(frame):
+            # Raised here, between two steps of pluggy's hook calls, the exit can leave a hook
+            # wrapper (pytest's output capture) open until garbage collection, which then prints
+            # a traceback after the run. Stop after this test, or sooner: try again in a moment.
+            session.shouldstop = f"{name}, stopping the sandbox and removing its files."
+            _state["retry pending"] = True
+            retry = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+            retry.daemon = True
+            retry.start()
+            return
+        pytest.exit(f"Interrupted: {name}, stopping the sandbox and removing its files.", 2)
 
     _session.append(session)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when SIGINT is ignored
         signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+
+
+_state = {"retry pending": False, "tests over": False}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop() -> Any:
+    try:
+        return (yield)
+    finally:
+        _state["tests over"] = True
+
+
+_PYTEST_ITSELF = ("/_pytest/", "/pluggy/")
+_STDLIB = os.path.dirname(os.__file__)
+
+
+def _in_pytest_itself(frame: Any) -> bool:
+    """Whether the first frame outside the standard library is pytest's or pluggy's own."""
+    while frame is not None and frame.f_code.co_filename.startswith(_STDLIB + os.sep):
+        frame = frame.f_back
+    return frame is not None and any(part in frame.f_code.co_filename for part in _PYTEST_ITSELF)
 
 
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------
