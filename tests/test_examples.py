@@ -20,9 +20,10 @@ import requests
 from blocks import DOCS, expected_pattern, site_blocks
 from harness.cors import allowed_origins
 from harness.samples import EXAMPLES, PYTHON, run_node, run_sample
-from unleash_api import delete_token, poll_until, shared_lock
+from unleash_api import delete_token, poll_until
 from unleash_sandbox import Sandbox, installs
 from unleash_sandbox._util import check_port_free, port_in_use
+from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 
 

@@ -23,8 +23,9 @@ import pytest
 
 from blocks import Block, blocks_run_by, expected_pattern, prerequisites
 from harness.demo import Shell
-from unleash_api import shared_lock, tokens_named_in
+from unleash_api import tokens_named_in
 from unleash_sandbox import Sandbox
+from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 from version_notes import shown_for
 

@@ -18,8 +18,9 @@ from blocks import DOCS
 from harness.browser import open_admin_page, select_field
 from harness.screenshots import IMAGES, MAX_BYTES, Camera, step
 from pages import guide_steps
-from unleash_api import call, delete_token, shared_lock
+from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
+from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 from version_notes import server_major
 

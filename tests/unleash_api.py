@@ -6,7 +6,6 @@ suite can run against a server that is not ours, twice at once.
 
 from __future__ import annotations
 
-import fcntl
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from unleash_sandbox import Sandbox, SandboxError, installs
+from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import poll
 
 RUN = f"docs-test-{uuid.uuid4().hex[:8]}"
@@ -70,17 +69,6 @@ def create_token(unleash: Sandbox, **fields: Any) -> dict[str, Any]:
 
 def delete_token(unleash: Sandbox, secret: str) -> None:
     call(unleash, "DELETE", f"/api/admin/api-tokens/{secret}", unleash.admin_token)
-
-
-@contextmanager
-def shared_lock(name: str) -> Iterator[None]:
-    """One run at a time, among all runs on this machine (they may share a server): for changes
-    that another run's tests would trip over. A file lock in the project cache."""
-    lock = installs.cache_dir() / "locks" / f"{name}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 @contextmanager

@@ -5,7 +5,6 @@ Used by the tests (the built-site checks run on both outputs) and by `make bench
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from .installs import cache_dir
+from .installs import shared_lock
 from .pins import ROOT
 
 BUILDERS = ("mkdocs", "zensical")
@@ -45,11 +44,8 @@ def build(builder: str, out: Path, *, proof: bool = False) -> subprocess.Complet
     inside, config = ROOT / f".site-zensical-{run_id}", ROOT / f".site-zensical-{run_id}.yml"
     config.write_text(zensical_config())
     args = [str(_BIN / "zensical"), "build", "--strict", "-f", str(config)]
-    lock = cache_dir() / "locks" / "zensical.lock"  # shared by every run of every clone
-    lock.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with lock.open("w") as held:
-            fcntl.flock(held, fcntl.LOCK_EX)  # one build at a time shares the project's .cache/
+        with shared_lock("zensical"):  # one build at a time shares the project's .cache/
             result = subprocess.run(
                 args,
                 cwd=ROOT,

@@ -1,9 +1,11 @@
 """What the native sandbox downloads, and where it keeps it: the pinned Node + Unleash from npm
-(one install per lock, kept between runs), and the download caches of every npm, pip and uv call
-the project makes. All of it lives in one folder, `cache_dir()`, which `make clean` removes."""
+(one install per lock, kept between runs), the download caches of every npm, pip and uv call
+the project makes, and the file locks that runs on one machine take (`shared_lock`). All of it
+lives in one folder, `cache_dir()`, which `make clean` removes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -11,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import pins, versions
@@ -23,6 +27,17 @@ def cache_dir() -> Path:
         return Path(override)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "unleash-api-docs"
+
+
+@contextmanager
+def shared_lock(name: str) -> Iterator[None]:
+    """One holder at a time, among all runs of all clones on this machine (they may share a
+    server and this cache): a file lock, `locks/<name>.lock` in the cache."""
+    lock = cache_dir() / "locks" / f"{name}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def failure_log_dir() -> Path:

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from unleash_api import call, shared_lock
+from unleash_api import call
 from unleash_sandbox import Sandbox
+from unleash_sandbox.installs import shared_lock
 
 CORS = "/api/admin/ui-config/cors"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
-from unleash_api import RUN, call, shared_lock
+from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
+from unleash_sandbox.installs import shared_lock
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)

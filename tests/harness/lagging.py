@@ -14,9 +14,10 @@ import pytest
 
 from blocks import SHELL_FENCES, prerequisites, site_blocks
 from harness.demo import Shell
-from unleash_api import call, create_token, delete_token, shared_lock
+from unleash_api import call, create_token, delete_token
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
+from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.planted import PAGE_TOKEN_NAME
 from version_notes import server_major
 

@@ -8,7 +8,6 @@ the project cache by the hash of their text (a warm run installs nothing).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -166,10 +165,7 @@ def installed(home: Path) -> Path:
     assert blocks, f"{WAY_IN} has no install blocks"
     text = "\n".join(b.code for b in blocks) + tool("node") + sys.version
     target = installs.cache_dir() / f"reader-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-    lock = installs.cache_dir() / "locks" / f"{target.name}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # another run may be installing the same
+    with installs.shared_lock(target.name):  # another run may be installing the same
         if (target / ".complete").exists():
             return target
         shutil.rmtree(target, ignore_errors=True)  # the venv's paths are absolute: no rename
