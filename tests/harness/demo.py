@@ -11,7 +11,7 @@ import os
 import re
 import shlex
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,12 @@ def demo_flag_blocks() -> list[Block]:
     found = [b for b in site_blocks() if b.page == WAY_IN and b.section == "demo-flag"]
     assert found, f"{WAY_IN} has no blocks under its demo-flag section"
     return found
+
+
+def env_without(*prefixes: str, keep: Collection[str] = ()) -> dict[str, str]:
+    """The test run's environment less the variables named with these prefixes (UNLEASH_: the
+    ones the sandbox and the samples read), but for those in `keep`."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes) or k in keep}
 
 
 def run_bash(
@@ -107,7 +113,7 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
         existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
         create, *rest = demo_flag_blocks()
         for block in (create, *rest):
-            done = run_bash(block, {**_plain_env(), **unleash.env()}, cwd)
+            done = run_bash(block, {**env_without("UNLEASH_"), **unleash.env()}, cwd)
             assert done.returncode == 0, f"{block.key} failed:\n{done.stdout}{done.stderr}"
             shown = block.expected_output  # the creation's status depends on what was there
             if (
@@ -129,8 +135,3 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
         call(unleash, "DELETE", f"{FEATURES}/{DEMO_FLAG}", admin)  # archive ...
         call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
         call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
-
-
-def _plain_env() -> dict[str, str]:
-    """The test run's PATH and home, without any variable the samples read."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.demo import env_without
 from unleash_api import poll_until
 from unleash_sandbox import versions
 
@@ -34,12 +35,8 @@ def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
     """The environment of a child that starts a sandbox of its own under `scratch`."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("UNLEASH_", "PYTEST_"))
-        or k in ("UNLEASH_SANDBOX_CACHE", *versions.VARIABLES)  # the same install, the same server
-    }
+    same = ("UNLEASH_SANDBOX_CACHE", *versions.VARIABLES)  # the same install, the same server
+    clean = env_without("UNLEASH_", "PYTEST_", keep=same)
     logs = str(scratch / "last-failure")
     return {**clean, "TMPDIR": str(scratch), "UNLEASH_SANDBOX_FAILURE_LOGS": logs, **extra}
 
