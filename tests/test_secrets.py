@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from blocks import ROOT
-from harness.scratch import listening
+from harness.scratch import listeners, listening
 from unleash_sandbox import SANDBOX_LOGIN, Sandbox
 
 # A secret the server made: scope, then 56 random hex characters (a PAT: "user:" and the same).
@@ -80,13 +80,8 @@ def test_the_sandbox_listens_on_loopback_only(unleash: Sandbox) -> None:
     environ = Path(f"/proc/{unleash.pid}/environ").read_bytes().split(b"\0")
     database = next(v for v in environ if v.startswith(b"DATABASE_URL=")).decode()
     pg_port = int(database.rsplit(":", 1)[1].split("/")[0])
-    pg_listeners = []
-    for table in ("tcp", "tcp6"):
-        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            if state == "0A" and int(local.split(":")[1], 16) == pg_port:
-                pg_listeners.append(local.split(":")[0])
-    assert pg_listeners == ["0100007F"], pg_listeners  # 127.0.0.1, and nothing else
+    pg_listeners = [ip for ip, port, _ in listeners() if port == pg_port]
+    assert pg_listeners == ["127.0.0.1"], pg_listeners  # and nothing else
 
 
 def test_the_scan_recognises_what_the_server_makes(

@@ -83,12 +83,18 @@ def listening(pid: int) -> list[tuple[str, int]]:
             continue
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
+    return [(ip, port) for ip, port, inode in listeners(pid) if inode in inodes]
+
+
+def listeners(pid: int | str = "self") -> list[tuple[str, int, str]]:
+    """Every TCP (v4 and v6) socket that listens in a process's network namespace, read from
+    /proc/<pid>/net: (address, port, socket inode)."""
     found = []
     for table in ("tcp", "tcp6"):
         for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
             fields = line.split()
             local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and inode in inodes:  # 0A: LISTEN
+            if state == "0A":  # 0A: LISTEN
                 address, port = local.split(":")
                 raw = bytes.fromhex(address)
                 if table == "tcp":
@@ -96,5 +102,5 @@ def listening(pid: int) -> list[tuple[str, int]]:
                 else:
                     words = [raw[i : i + 4][::-1].hex() for i in range(0, 16, 4)]
                     ip = ":".join(words)
-                found.append((ip, int(port, 16)))
+                found.append((ip, int(port, 16), inode))
     return found
