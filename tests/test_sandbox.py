@@ -13,30 +13,17 @@ import pytest
 import unleash_sandbox
 from blocks import ROOT
 from harness.samples import PYTHON
-from harness.scratch import assert_nothing_left, leftovers, own_sandbox_env
+from harness.scratch import (
+    assert_nothing_left,
+    assert_one_clear_error,
+    cli,
+    leftovers,
+    own_sandbox_env,
+)
 from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import free_port, healthy
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "unleash_sandbox", *args],
-        cwd=ROOT,
-        env=own_sandbox_env(scratch, **env),
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-
-
-def assert_one_clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
-    assert result.returncode == 2, result
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.startswith("unleash_sandbox: "), result.stderr
-    for text in expected:
-        assert text in result.stderr, result.stderr
 
 
 def test_existing_server_unreachable(scratch: Path) -> None:

@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_sandbox import assert_one_clear_error, cli
 
+from harness.scratch import assert_one_clear_error, cli
 from unleash_sandbox import installs, pins, versions
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from blocks import ROOT
 from harness.demo import env_without
+from harness.samples import PYTHON
 from unleash_api import poll_until
 from unleash_sandbox import versions
 
@@ -39,6 +42,27 @@ def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
     clean = env_without("UNLEASH_", "PYTEST_", keep=same)
     logs = str(scratch / "last-failure")
     return {**clean, "TMPDIR": str(scratch), "UNLEASH_SANDBOX_FAILURE_LOGS": logs, **extra}
+
+
+def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m unleash_sandbox ARGS` in a child that starts a sandbox of its own."""
+    return subprocess.run(
+        [PYTHON, "-m", "unleash_sandbox", *args],
+        cwd=ROOT,
+        env=own_sandbox_env(scratch, **env),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def assert_one_clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """The command failed with one message (exit 2, no traceback) that says each of `expected`."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("unleash_sandbox: "), result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
 
 
 def assert_nothing_left(scratch: Path) -> None:
