@@ -63,7 +63,7 @@ build: install
 
 # The same mkdocs.yml built by Zensical into site-zensical/ (README: the migration gap).
 build-zensical: install
-	$(PY) -m unleash_sandbox.builders zensical site-zensical
+	$(PY) -m site_tools.builders zensical site-zensical
 
 # Quiet when everything is installed; on a first run, one line per stage that fetches.
 install: system-deps $(SYNCED)

@@ -29,7 +29,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import unleash_sandbox
-from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, builders, database, installs, native
+from site_tools import builders
+from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, database, installs, native
 from unleash_sandbox._util import free_port, http
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from site_tools.browser import CHROMIUM_ARGS, chromium_path
+from site_tools.static import serve_folder
 from unleash_sandbox import installs
-from unleash_sandbox.browser import CHROMIUM_ARGS, chromium_path
-from unleash_sandbox.static import serve_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,9 +23,9 @@ from harness.cors import allowed_origins
 from harness.demo import Shell
 from harness.forward import forwarder
 from harness.reader import PAGE_PORT
+from site_tools.static import serve_folder
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox, installs
-from unleash_sandbox.static import serve_folder
 
 RUNNER = "tests/test_browser_cors.py::test_browser_sample"
 PAGE_ORIGIN = f"http://{PAGE_PORT}"

@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from blocks import DOCS, site_blocks
+from site_tools.builders import build
 from unleash_sandbox import pins
-from unleash_sandbox.builders import build
 
 
 class _CodeText(HTMLParser):

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from site_tools.browser import launch_options, offline_route
 from unleash_sandbox import Sandbox, SandboxError
-from unleash_sandbox.browser import launch_options, offline_route
 from version_notes import WELCOME_7_CLOSE, server_major
 
 

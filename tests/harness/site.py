@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from unleash_sandbox.builders import BUILDERS, build
-from unleash_sandbox.static import serve_folder
+from site_tools.builders import BUILDERS, build
+from site_tools.static import serve_folder
 
 
 @pytest.fixture(scope="session", params=BUILDERS)

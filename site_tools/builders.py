@@ -12,8 +12,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from .installs import shared_lock
-from .pins import ROOT
+from unleash_sandbox.installs import shared_lock
+from unleash_sandbox.pins import ROOT
 
 BUILDERS = ("mkdocs", "zensical")
 # Plugins of mkdocs.yml the Zensical build leaves out, and why (the README's migration gap).
@@ -72,7 +72,7 @@ def zensical_config() -> str:
     return "".join(kept)
 
 
-if __name__ == "__main__":  # `make build-zensical`: python -m unleash_sandbox.builders zensical OUT
+if __name__ == "__main__":  # `make build-zensical`: python -m site_tools.builders zensical OUT
     name, target = sys.argv[1], Path(sys.argv[2])
     shutil.rmtree(target, ignore_errors=True)
     done = build(name, target)

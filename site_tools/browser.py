@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from . import installs
-from ._util import SandboxError
+from unleash_sandbox import SandboxError, installs
 
 # Chromium asks Google's services for updates, sync and more at start; our network refuses them.
 CHROMIUM_ARGS = [
