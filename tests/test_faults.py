@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from blocks import ROOT
 from harness.samples import PYTHON
-from harness.scratch import assert_nothing_left, listening, own_sandbox_env
+from harness.scratch import assert_nothing_left, busy_port, listening, own_sandbox_env
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import free_port, healthy
@@ -85,10 +84,7 @@ def test_admin_token_rejected(unleash: Sandbox, scratch: Path) -> None:
 
 
 def test_sandbox_port_taken(scratch: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         result, _ = pytest_run(scratch, TARGET, UNLEASH_SANDBOX_PORT=str(port))
     assert_clear_failure(result, 3, f"Port {port} on 127.0.0.1 is already in use")
     assert_nothing_left(scratch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,16 +10,14 @@ from pathlib import Path
 import pytest
 
 from blocks import ROOT
+from harness.scratch import busy_port
 
 
 @pytest.fixture
 def busy_ports() -> Iterator[tuple[int, int]]:
     """Two ports on 127.0.0.1 that something listens on."""
-    with socket.socket() as first, socket.socket() as second:
-        for sock in (first, second):
-            sock.bind(("127.0.0.1", 0))
-            sock.listen()
-        yield first.getsockname()[1], second.getsockname()[1]
+    with busy_port() as first, busy_port() as second:
+        yield first, second
 
 
 def test_serve_names_each_busy_port_before_starting_anything(busy_ports: tuple[int, int]) -> None:

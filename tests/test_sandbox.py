@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from harness.samples import PYTHON
 from harness.scratch import (
     assert_nothing_left,
     assert_one_clear_error,
+    busy_port,
     cli,
     leftovers,
     own_sandbox_env,
@@ -38,10 +38,7 @@ def test_existing_server_rejects_admin_token(unleash: Sandbox, scratch: Path) ->
 
 
 def test_port_busy(scratch: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         result = cli(["up", "--port", str(port)], scratch)
     assert_one_clear_error(result, f"Port {port} on 127.0.0.1 is already in use", "--port")
     assert leftovers(scratch) == []

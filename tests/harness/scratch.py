@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,15 @@ def own_sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
     clean = env_without("UNLEASH_", "PYTEST_", keep=same)
     logs = str(scratch / "last-failure")
     return {**clean, "TMPDIR": str(scratch), "UNLEASH_SANDBOX_FAILURE_LOGS": logs, **extra}
+
+
+@contextmanager
+def busy_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that something listens on, while the block runs."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
 
 
 def cli(args: list[str], scratch: Path, **env: str) -> subprocess.CompletedProcess[str]:
