@@ -15,7 +15,7 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
 
-.PHONY: serve test test-latest test-foreign soak bench install system-deps build screenshots \
+.PHONY: serve check test test-latest test-foreign soak bench install system-deps build screenshots \
 	lighthouse clean build-zensical
 
 # Both ports are checked before anything starts; the sandbox's `export` lines are the last thing
@@ -25,6 +25,13 @@ serve: install
 	  UNLEASH_PORT=$(UNLEASH_PORT) SITE_PORT=$(SITE_PORT)
 	@$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- \
 	  $(VENV)/bin/mkdocs serve -a 127.0.0.1:$(SITE_PORT)
+
+# One page's checks against the running `make serve` sandbox (start it in another shell first):
+# the strict build, the page's code blocks and claim tests; the run names what it leaves out.
+check: install
+	@test -n "$(PAGE)" || { echo "Name the page: make check PAGE=docs/reference/front-end-api.md"; exit 2; }
+	@$(PY) -m pytest -q -p no:cacheprovider --no-header -rs \
+	  --page="$(PAGE)" --serve-port=$(UNLEASH_PORT)
 
 # Two workers (pytest-xdist): tests that share something costly stay on one (tests/harness/parallel.py).
 WORKERS ?= 2

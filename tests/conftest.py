@@ -1,6 +1,7 @@
 """Fixtures and hooks of the test harness: each concern is a module of tests/harness/."""
 
 pytest_plugins = [
+    "harness.page",  # first: harness.server imports it
     "harness.run",
     "harness.server",
     "harness.demo",

@@ -41,11 +41,19 @@ def open_clean(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def loaded(browser: Browser, site_url: str) -> Iterator[dict[str, tuple[Page, list[str]]]]:
-    """Every page of the site, each in a fresh context, opened all at once and left until the
-    network is idle (no request for half a second): the waits run side by side."""
+def loaded(
+    browser: Browser, site_url: str, request: pytest.FixtureRequest
+) -> Iterator[dict[str, tuple[Page, list[str]]]]:
+    """Every page this run loads (all of them in `make test`), each in a fresh context, opened all
+    at once and left until the network is idle (no request for half a second): the waits run side
+    by side."""
+    wanted = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if item.originalname == "test_page_loads_clean"  # type: ignore[attr-defined]
+    }
     with contexts(browser) as new_context:
-        pages = {name: open_clean(new_context(), site_url + url_of(name)) for name in PAGES}
+        pages = {name: open_clean(new_context(), site_url + url_of(name)) for name in wanted}
         for page, _ in pages.values():
             page.wait_for_load_state("networkidle")
         yield pages

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from . import native, pins, versions
 from ._util import SandboxError, check_port_free, free_port, healthy, http, poll
 
-__all__ = ["Sandbox", "SandboxError", "start", "SANDBOX_TOKENS", "SANDBOX_LOGIN"]
+__all__ = ["Sandbox", "SandboxError", "start", "attach", "SANDBOX_TOKENS", "SANDBOX_LOGIN"]
 
 # The tokens a sandbox starts with. They are sandbox values, valid only on a throwaway local server.
 SANDBOX_TOKENS = {
@@ -118,26 +118,41 @@ def _message(body: object) -> str:
     return str(body)[:200]
 
 
-@contextmanager
-def _existing(url: str, admin_token: str) -> Iterator[Sandbox]:
+def _check_existing(url: str, admin_token: str, what: str, start_it: str, token: str) -> None:
+    """One readable error when the server at `url` does not answer or refuses `admin_token`."""
     try:
         status, body = http("GET", f"{url}/health", timeout=5)
     except OSError as error:
         reason = getattr(error, "reason", None) or error
-        raise SandboxError(
-            f"UNLEASH_URL={url} does not answer ({reason}). Start that server, "
-            "or unset UNLEASH_URL and UNLEASH_ADMIN_TOKEN to let a sandbox be started."
-        ) from None
+        raise SandboxError(f"{what} does not answer ({reason}). {start_it}") from None
     if status != 200:
-        raise SandboxError(
-            f"UNLEASH_URL={url}/health answered HTTP {status}: is it an Unleash server?"
-        )
+        raise SandboxError(f"{url}/health answered HTTP {status}: is it an Unleash server?")
     status, body = http("GET", f"{url}/api/admin/api-tokens", admin_token)
     if status != 200:
         raise SandboxError(
-            f"{url} rejected the token in UNLEASH_ADMIN_TOKEN (HTTP {status}: {_message(body)}). "
+            f"{url} rejected the token in {token} (HTTP {status}: {_message(body)}). "
             "Set it to an admin token of that server."
         )
+
+
+@contextmanager
+def attach(url: str) -> Iterator[Sandbox]:
+    """The sandbox that `make serve` (`python -m unleash_sandbox up`) runs at `url`: its tokens
+    and login are the sandbox's own. Nothing is started or stopped. It counts as a server this
+    run did not start (mode "existing"): it may hold what its user made in it."""
+    _check_existing(url, SANDBOX_TOKENS["admin"], f"The sandbox of `make serve` at {url}", "Start `make serve` "
+                    "in another shell first (or give its port: UNLEASH_PORT=N).",
+                    "the sandbox's admin token")  # fmt: skip
+    tokens = SANDBOX_TOKENS
+    yield Sandbox(url, tokens["admin"], tokens["backend"], tokens["frontend"], "existing",
+                  SANDBOX_LOGIN)  # fmt: skip
+
+
+@contextmanager
+def _existing(url: str, admin_token: str) -> Iterator[Sandbox]:
+    _check_existing(url, admin_token, f"UNLEASH_URL={url}", "Start that server, or unset "
+                    "UNLEASH_URL and UNLEASH_ADMIN_TOKEN to let a sandbox be started.",
+                    "UNLEASH_ADMIN_TOKEN")  # fmt: skip
     made: list[str] = []
     tokens = {}
     for kind in ("backend", "frontend"):

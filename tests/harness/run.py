@@ -119,12 +119,14 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from blocks import site_blocks
+    from harness.page import checked_page
 
     terminalreporter.section("every sentence of the pages: quoted by a claim test, or not a claim")
     for line in _from_workers.get("claims") or _claims_report():
         terminalreporter.write_line(line)
 
-    blocks = site_blocks()
+    page = checked_page(terminalreporter.config)  # a page check reports that page's blocks
+    blocks = [b for b in site_blocks() if page is None or str(b.page) == page]
     ran = [b for b in blocks if b.runner in _passed]
     skipped = [b for b in blocks if b.skip_reason]
     other = [b for b in blocks if b not in ran and b not in skipped]

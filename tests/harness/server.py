@@ -13,6 +13,7 @@ import pytest
 import requests
 
 import unleash_sandbox
+from harness.page import checked_page, serve_url
 from unleash_api import RUN, call, create_token, delete_token
 from unleash_sandbox import Sandbox, SandboxError, native
 from unleash_sandbox._util import http, poll
@@ -21,11 +22,16 @@ _server: list[Sandbox] = []
 
 
 @pytest.fixture(scope="session")
-def unleash() -> Iterator[Sandbox]:
-    """The live server every sample and claim is checked against (started once per session)."""
+def unleash(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
+    """The live server every sample and claim is checked against (started once per session;
+    a page check uses the sandbox `make serve` runs)."""
+    checking = checked_page(pytestconfig) is not None
+    source = (
+        unleash_sandbox.attach(serve_url(pytestconfig)) if checking else unleash_sandbox.start()
+    )
     with ExitStack() as stack:
         try:
-            server = stack.enter_context(unleash_sandbox.start())
+            server = stack.enter_context(source)
         except SandboxError as error:
             pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
         _server.append(server)
