@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from intervals import FRONT_END_CHANGE_S, deadline, within
 
 from harness.cors import CORS, allowed_origins
 from harness.demo import demo_flag_blocks, run_bash
@@ -21,6 +22,7 @@ FRONTEND = "/api/frontend"
 FEATURES = "/api/admin/projects/default/features"
 
 PAGE = "reference/front-end-api.md"
+WAIT = deadline(FRONT_END_CHANGE_S)  # for a change to reach the front-end API
 
 
 def toggles(unleash: Sandbox, query: str = "", **kwargs: Any) -> dict[str, dict[str, Any]]:
@@ -87,7 +89,7 @@ def test_front_end_tokens__only_flags_that_are_on(
         found = toggles(unleash)
         return found if on in found else None
 
-    found, _ = poll_until("the new flag in the front-end API", served, deadline_s=15)
+    found, _ = poll_until("the new flag in the front-end API", served, WAIT)
     assert found[on]["enabled"] is True and off not in found
 
 
@@ -99,7 +101,7 @@ def test_passing_context__user_id_and_custom_properties(
     user_flag = make_flag("user-42", USER_42)
     region_flag = make_flag("region-eu", REGION_EU)
     poll_until(
-        "the new flags", lambda: True if user_flag in toggles(unleash, "?userId=42") else None, 15
+        "the new flags", lambda: True if user_flag in toggles(unleash, "?userId=42") else None, WAIT
     )
     assert user_flag not in toggles(unleash, "?userId=7")
     assert user_flag in toggles(unleash, json={"context": {"userId": "42"}})
@@ -108,7 +110,7 @@ def test_passing_context__user_id_and_custom_properties(
         poll_until(
             f"{query} to select the flag",
             lambda q=query: True if region_flag in toggles(unleash, q) else None,
-            15,
+            WAIT,
         )
     assert region_flag not in toggles(unleash, "?region=us")
     assert region_flag in toggles(unleash, json={"context": {"properties": {"region": "eu"}}})
@@ -125,9 +127,10 @@ def test_refresh_behaviour__a_change_arrives_within_seconds(
         unleash, "POST", f"{FEATURES}/{name}/environments/development/on", unleash.admin_token
     ).raise_for_status()
     _, seconds = poll_until(
-        "the switched-on flag", lambda: True if name in toggles(unleash) else None, 10
+        "the switched-on flag", lambda: True if name in toggles(unleash) else None, WAIT
     )
     print(f"a switched-on flag reached the front-end API after {seconds:.1f} s")
+    assert seconds <= within(FRONT_END_CHANGE_S)
 
 
 # --- CORS ----------------------------------------------------------------------------------------

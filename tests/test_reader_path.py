@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from intervals import DEMO_FLAG_WAIT_S
 from playwright.sync_api import BrowserContext, expect
 
 from blocks import SHELL_FENCES, WAY_IN, Block, expected_pattern, site_blocks
@@ -244,3 +245,13 @@ def test_reader_server_keeps_what_it_held(
     READER_SERVER.extend(planted.listing())
     READER_SERVER.append(f"after every block twice: {'; '.join(damage) or 'all of it, unharmed'}")
     assert not damage, "the pages' blocks harmed the reader's server:\n" + "\n".join(damage)
+
+
+@pytest.mark.claim("get-started.md", 'This waits until it serves `docs-demo`, half a minute at most, and then says whether it does:')  # fmt: skip
+def test_the_demo_flag_wait_lasts_what_the_page_says() -> None:
+    """The loop's tries times its pause is the page's "half a minute" (the reader path runs it)."""
+    (loop,) = [b for b in STEPS if b.page == WAY_IN and "docs-demo" in b.code and "seq" in b.code]
+    tries = re.search(r"\$\(seq (\d+)\)", loop.code)
+    pause = re.search(r"^\s*sleep (\d+)$", loop.code, re.M)
+    assert tries and pause, loop.code
+    assert int(tries[1]) * int(pause[1]) == DEMO_FLAG_WAIT_S

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from intervals import TOKEN_CACHE_S, deadline
 
 from blocks import SHELL_FENCES, prerequisites, site_blocks
 from harness.demo import Shell
@@ -89,9 +90,9 @@ def refused_after(
     status: int = 401,
 ) -> float:
     """Seconds from `began` (default: now) until `path` answers `status` to `secret` (asked
-    every 0.5 s, for at most 90 s)."""
+    every 0.5 s, until the token cache's deadline)."""
     began = time.monotonic() if began is None else began
-    while time.monotonic() - began < 90 and not stop.is_set():
+    while time.monotonic() - began < deadline(TOKEN_CACHE_S) and not stop.is_set():
         if call(unleash, "GET", path, secret).status_code == status:
             return time.monotonic() - began
         stop.wait(0.5)
