@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("lagging") is not None)
 
 
+@contextmanager
+def in_background(
+    unleash: Sandbox, cleanup: Callable[[], None]
+) -> Iterator[tuple[ThreadPoolExecutor, threading.Event]]:
+    """Threads for waits that run while the session does, and the event that stops them when the
+    session ends early (Ctrl-C, a fatal fault); at the end, the waits stop and `cleanup` runs,
+    unless the server is gone (a server killed mid-run, by a fault test, has nothing to clean)."""
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=4)
+    try:
+        yield pool, stop
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if healthy(unleash.url):
+            cleanup()
+
+
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
     """Delete a backend and a front-end token now, give a third one an expiry in the past, and a
@@ -51,9 +70,7 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         before = 401 if kind == "renewed" else 200
         assert call(unleash, "GET", path, secrets[kind]).status_code == before, kind
 
-    stop = threading.Event()  # set when the session ends early (Ctrl-C, a fatal fault)
-
-    def lag(kind: str) -> tuple[int, float]:
+    def lag(kind: str, stop: threading.Event) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
         token = f"/api/admin/api-tokens/{secret}"
         if kind in ("expired", "renewed"):
@@ -68,16 +85,13 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         lag = refused_after(unleash, path, secret, stop, f"the {kind} token", began, becomes)
         return right_after, lag
 
-    pool = ThreadPoolExecutor(max_workers=len(endpoints))
-    try:
-        yield {kind: pool.submit(lag, kind) for kind in endpoints}
-    finally:
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
-            for kind in ("expired", "renewed"):
-                if kind in secrets:
-                    delete_token(unleash, secrets[kind])
+    def cleanup() -> None:  # the deleted ones are gone already
+        for kind in ("expired", "renewed"):
+            if kind in secrets:
+                delete_token(unleash, secrets[kind])
+
+    with in_background(unleash, cleanup) as (pool, stop):
+        yield {kind: pool.submit(lag, kind, stop) for kind in endpoints}
 
 
 def refused_after(
@@ -142,16 +156,10 @@ def rotation(
         seen["both existed for"] = deleted_at - created
         for secret in (new, twin):  # now: a token of the page's name must not meet other tests
             delete_token(unleash, secret)
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
+    # the old token is deleted too, in case the page's delete block failed
+    with in_background(unleash, lambda: delete_token(unleash, old)) as (pool, stop):
         lag = pool.submit(refused_after, unleash, client, old, stop, "the old secret", deleted_at)
         yield seen, lag
-    finally:
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        if healthy(unleash.url):  # a server killed mid-run (a fault test) has nothing to clean
-            delete_token(unleash, old)  # in case the page's delete block failed
 
 
 @pytest.fixture(scope="session", autouse=True)
