@@ -33,10 +33,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         retried, _state["retry pending"] = _state["retry pending"], False
         if retried and _state["tests over"]:  # stopping already: the session's end stops it all
             return
-        if _in_pytest_itself(frame):
-            # Raised here, between two steps of pluggy's hook calls, the exit can leave a hook
-            # wrapper (pytest's output capture) open until garbage collection, which then prints
-            # a traceback after the run. Stop after this test, or sooner: try again in a moment.
+        if _unsafe_to_raise(frame):
+            # Raised between two steps of pluggy's hook calls, the exit can leave a hook wrapper
+            # (pytest's output capture) open until garbage collection, which then prints a
+            # traceback after the run; raised in a finalizer, it is lost. Stop after this test,
+            # or sooner: try again in a moment.
             session.shouldstop = f"{name}, stopping the sandbox and removing its files."
             _state["retry pending"] = True
             retry = threading.Timer(0.05, os.kill, (os.getpid(), signum))
@@ -63,14 +64,26 @@ def pytest_runtestloop() -> Any:
 
 
 _PYTEST_ITSELF = ("/_pytest/", "/pluggy/")
-_STDLIB = os.path.dirname(os.__file__)
+_OURS = tuple(str(Path(__file__).resolve().parents[2] / part) + os.sep
+              for part in ("tests", "unleash_sandbox", "site_tools", "examples"))  # fmt: skip
 
 
-def _in_pytest_itself(frame: Any) -> bool:
-    """Whether the first frame outside the standard library is pytest's or pluggy's own."""
-    while frame is not None and frame.f_code.co_filename.startswith(_STDLIB + os.sep):
+def _unsafe_to_raise(frame: Any) -> bool:
+    """Whether an exit raised at `frame` would be lost or leave pytest half-way: the first of our
+    own frames (a test, the harness) comes after pytest's or pluggy's own, or after a finalizer
+    (a `__del__`, a weakref callback), where Python only prints what it raises."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_filename.endswith(
+            ("/weakref.py", "/_weakrefset.py")
+        ):
+            return True
+        if code.co_filename.startswith(_OURS):
+            return False
+        if any(part in code.co_filename for part in _PYTEST_ITSELF):
+            return True
         frame = frame.f_back
-    return frame is not None and any(part in frame.f_code.co_filename for part in _PYTEST_ITSELF)
+    return True
 
 
 # --- The block report: for every fenced block on the site, did it run, and where? ---------------
