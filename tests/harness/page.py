@@ -103,7 +103,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                       for q in m.args[1:]]  # fmt: skip
             config.stash[LEFT_OUT].append((item.nodeid, why, quotes))
     if not kept:
-        raise pytest.UsageError(f"No test checks docs/{page}: is it a page of the site?")
+        raise pytest.UsageError(
+            f"No test checks docs/{page} yet: quote its sentences in claim tests (tests/claims.py)."
+        )
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
 
