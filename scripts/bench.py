@@ -37,6 +37,7 @@ import unleash_sandbox
 from site_tools import builders
 from unleash_sandbox import SANDBOX_LOGIN, SANDBOX_TOKENS, installs, native
 from unleash_sandbox._util import free_port, http
+from unleash_sandbox.processes import env_without
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +115,7 @@ def page_loop(runs: int, env: dict[str, str]) -> list[float]:
 # The phases of `make test`, by what a test's time goes to (the first that matches wins).
 PHASES = {
     "lagging waits": r"test_revoking__|test_expiry__a_new_expiry|test_delete_old__old_secret",
-    "server starts": r"test_sandbox|test_faults|test_reader_path.py::test_reader_path\[1:get-started.md:32\]|special_server|test_a_sandbox_starts|test_claims_instances|test_make|test_versions|test_pins",
+    "server starts": r"test_sandbox|test_faults|test_reader_path.py::test_reader_path\[1:get-started.md:32\]|test_what_to_check__too_many_tokens|test_a_sandbox_starts|test_claims_instances|test_make|test_versions|test_pins",
     "browser": r"test_site_browser|test_ui_|test_browser_cors|test_preview",
     "site builds": r"test_site\.py|test_secrets.py::test_no_real_secret_in_the_built_site",
     "SDK and sample runs": r"test_claims_sdk|test_examples|test_docs|test_shell|test_reader_path|test_claims_client_keys",
@@ -167,7 +168,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the make test runs")
     parser.add_argument("--ci", action="store_true", help="also time .ci/run (once per run)")
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNLEASH_", "PYTEST_"))}
+    env = env_without("UNLEASH_", "PYTEST_")
     env["UNLEASH_SANDBOX_CACHE"] = str(installs.cache_dir())
     for key in ("UNLEASH_URL", "UNLEASH_ADMIN_TOKEN"):  # always measure our own sandbox
         os.environ.pop(key, None)

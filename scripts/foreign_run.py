@@ -23,6 +23,7 @@ import unleash_sandbox
 from unleash_sandbox import Sandbox, installs
 from unleash_sandbox._util import healthy, http, log_tail
 from unleash_sandbox.planted import plant
+from unleash_sandbox.processes import env_without
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,8 +52,10 @@ def state(server: Sandbox) -> dict[str, Any]:
 
 
 def run_suites(server: Sandbox, count: int) -> list[tuple[int, float, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNLEASH_")}
-    env |= {"UNLEASH_URL": server.url, "UNLEASH_ADMIN_TOKEN": server.admin_token}
+    env = env_without("UNLEASH_") | {
+        "UNLEASH_URL": server.url,
+        "UNLEASH_ADMIN_TOKEN": server.admin_token,
+    }
     began = time.monotonic()
     runs = [
         subprocess.Popen(

@@ -4,10 +4,11 @@ with a deadline, and stopped one signal at a time."""
 from __future__ import annotations
 
 import ctypes
+import os
 import pwd
 import signal
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,13 @@ _PR_SET_PDEATHSIG = 1
 # Gentle first: Ctrl-C (a command such as mkdocs serve then removes its temp files), then
 # SIGTERM, then SIGKILL.
 GENTLY = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
+
+
+def env_without(*prefixes: str, keep: Collection[str] = ()) -> dict[str, str]:
+    """This process's environment less the variables named with these prefixes (`UNLEASH_`: the
+    ones the sandbox and the samples read), but for those in `keep`: for a child that must not
+    inherit a server of ours."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes) or k in keep}
 
 
 def _die_with_parent() -> None:

@@ -7,11 +7,10 @@ that lets go last deletes the flag, and only if a test run created it.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
 from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
 from unleash_sandbox.installs import shared_lock
+from unleash_sandbox.processes import env_without
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
@@ -31,12 +31,6 @@ def demo_flag_blocks() -> list[Block]:
     found = [b for b in site_blocks() if b.page == WAY_IN and b.section == "demo-flag"]
     assert found, f"{WAY_IN} has no blocks under its demo-flag section"
     return found
-
-
-def env_without(*prefixes: str, keep: Collection[str] = ()) -> dict[str, str]:
-    """The test run's environment less the variables named with these prefixes (UNLEASH_: the
-    ones the sandbox and the samples read), but for those in `keep`."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes) or k in keep}
 
 
 def run_bash(

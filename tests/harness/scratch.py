@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from blocks import ROOT
-from harness.demo import env_without
 from harness.samples import PYTHON
 from unleash_api import poll_until
 from unleash_sandbox import versions
+from unleash_sandbox.processes import env_without
 
 
 @pytest.fixture
