@@ -175,8 +175,16 @@ def open_project(page: Page, projects: str, name: str, project_id: str) -> None:
     """Main menu › `projects`, then the project shown as `name` (its page: /projects/<id>).
 
     A click on the project that the admin UI swallows while it draws the list is made again.
+
+    Right after a log-in the list can show "Error fetching projects" instead (measured on 8.x:
+    the login page asks for the projects before anyone is logged in, and the UI keeps that 401
+    until its own retry, 4 to 9 s later). While the project is looked for, the alert's own button
+    (**Try again**) is clicked whenever it shows, as a reader would.
     """
     page.get_by_role("link", name=projects, exact=True).first.click()
     page.wait_for_url("**/projects")
+    error = page.get_by_role("alert").filter(has_text="Error fetching projects")
+    page.add_locator_handler(error, lambda alert: alert.get_by_role("button").click())
     project = page.get_by_text(name, exact=True).first
     click_until(project, lambda: page.wait_for_url(f"**/projects/{project_id}", timeout=5_000))
+    page.remove_locator_handler(error)
