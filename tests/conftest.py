@@ -14,4 +14,5 @@ pytest_plugins = [
     "harness.browser",
     "harness.screenshots",
     "harness.parallel",
+    "harness.scope",
 ]

@@ -8,6 +8,8 @@ import pytest
 
 from blocks import site_blocks
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 
 @pytest.mark.claim("index.md", 'Every code sample on this site is run against a live Unleash {{ unleash_version }} server before the site is published, and every statement about how the server behaves is checked by a test.')  # fmt: skip
 def test_every_block_has_a_runner_or_a_reason() -> None:

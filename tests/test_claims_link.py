@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from claims import collected, covered, on_page, sentences, stale_reasons, whole_suite
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 REFERENCE = "reference/api-tokens-and-client-keys.md"
 
 

@@ -96,6 +96,7 @@ def test_postgres_binaries_missing(scratch: Path) -> None:
     assert_nothing_left(scratch)
 
 
+@pytest.mark.serverless  # the child runs a check of the built site: no server in it
 @pytest.mark.parametrize("how", ["CHROMIUM_PATH wrong", "not on PATH"])
 def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
     browser_test = "tests/test_site_browser.py::test_old_frontend_api_address_redirects"

@@ -12,6 +12,8 @@ import yaml
 
 from blocks import ROOT
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 BIN = Path(sys.executable).parent
 
 

@@ -22,6 +22,8 @@ from unleash_api import poll_until
 from unleash_sandbox._util import free_port
 from unleash_sandbox.processes import default_sigint, stop_process
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 SOURCES = ["docs", "examples", "overrides", "mkdocs.yml", "macros.py", "package.json"]
 
 

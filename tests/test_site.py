@@ -13,6 +13,8 @@ from blocks import DOCS, site_blocks
 from site_tools.builders import build
 from unleash_sandbox import pins
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 
 class _CodeText(HTMLParser):
     """Collects the text of every <pre><code> block, as a reader sees (and copies) it, and the

@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from blocks import DOCS
 from harness.browser import contexts
 
+pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
+
 # The second builder (Zensical) is checked here for what it does differently: its own script
 # (every page loads clean) and its own search. What its pages link to and hold is checked
 # statically in test_site.py; the other browser checks exercise Material's script, once.
