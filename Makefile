@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.8
 UNLEASH_PORT ?= 4242
 SITE_PORT ?= 8000
-SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)
+SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)-bytecode
 # Everything the project downloads is kept in one folder (`make clean` removes it): the npm
 # install of Node and Unleash, the readers' environment, and uv's and npm's download caches
 # (unleash_sandbox.installs.cache_dir() is the same folder).
@@ -79,12 +79,14 @@ install: system-deps $(SYNCED)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# Bytecode compiled once here: Python then reads it, even where PYTHONDONTWRITEBYTECODE is set
+# (as on our machines), instead of compiling every module in each of the run's Python processes.
 $(SYNCED): pyproject.toml uv.lock
 	@echo "Installing the Python tools into $(VENV) from uv.lock (MkDocs, pytest, Playwright: about 480 MB, once)..."
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@test -x $(VENV)/bin/uv || { $(PY) -m ensurepip >/dev/null 2>&1; \
 	  $(PY) -m pip install -q --no-cache-dir --disable-pip-version-check uv==$(UV_VERSION); }
-	@$(VENV)/bin/uv sync --frozen --inexact --python $(PY) -q
+	@$(VENV)/bin/uv sync --frozen --inexact --compile-bytecode --python $(PY) -q
 	@rm -f $(VENV)/.synced-* && touch $@
 
 # Removes what the project installed and cached, and says how much that freed. System packages
