@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
+from blocks import ROOT
+from harness.samples import PYTHON
 from harness.scope import SERVERLESS, SERVERS, repeats, wrong_marks
+from harness.scratch import own_sandbox_env
 
 pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
 
@@ -58,3 +64,15 @@ def test_a_serverless_mark_on_a_test_that_uses_a_server_is_refused(
         assert wrong_marks([marked]) == [f"{marked.nodeid} (uses unleash)"]
     finally:
         marked.own_markers.pop()
+
+
+def test_a_version_that_cannot_be_is_one_clear_line(scratch: Path) -> None:
+    run = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_scope.py"],
+        cwd=ROOT, env=own_sandbox_env(scratch, UNLEASH_VERSION="8.x"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 4, output  # pytest's usage error: nothing started
+    assert "UNLEASH_VERSION: '8.x' is not a version of unleash-server" in output, output
+    assert "Traceback" not in output and "INTERNALERROR" not in output, output

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from harness.page import checked_page
-from unleash_sandbox import versions
+from unleash_sandbox import SandboxError, versions
 
 SERVERLESS = "serverless"
 # The fixtures that are (or start) an Unleash server: a `serverless` test uses none of them.
@@ -47,7 +47,11 @@ def _why(config: pytest.Config) -> str | None:
             "they do not use the server under test (UNLEASH_URL): they start sandboxes of the "
             "pinned Unleash, or use none, as in `make test`, which runs them"
         )
-    if versions.requested():
+    try:
+        other_version = bool(versions.requested())
+    except SandboxError as error:  # a version that cannot be: one line, before anything starts
+        raise pytest.UsageError(str(error)) from None
+    if other_version:
         return (
             "they start no Unleash and use none (the built site, the repository's files, the "
             "harness without a server), so every version answers them alike: `make test` runs them"
