@@ -16,7 +16,13 @@ import pytest
 
 from blocks import ROOT
 from harness.samples import PYTHON
-from harness.scratch import assert_nothing_left, busy_port, listening, own_sandbox_env
+from harness.scratch import (
+    assert_nothing_left,
+    busy_port,
+    child_pytest,
+    listening,
+    own_sandbox_env,
+)
 from unleash_api import poll_until
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import free_port, healthy
@@ -24,22 +30,6 @@ from unleash_sandbox.processes import default_sigint
 
 pytestmark = pytest.mark.timeout(180)
 TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server
-
-
-def pytest_run(
-    scratch: Path, *args: str, **extra: str
-) -> tuple[subprocess.CompletedProcess[str], float]:
-    began = time.monotonic()
-    result = subprocess.run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=ROOT,
-        env=own_sandbox_env(scratch, **extra),
-        preexec_fn=default_sigint,
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
-    return result, time.monotonic() - began
 
 
 def assert_clear_failure(result: subprocess.CompletedProcess[str], code: int, message: str) -> None:
@@ -70,14 +60,14 @@ def wait_for_sandbox(scratch: Path, deadline_s: float = 60) -> tuple[int, str]:
 
 def test_unleash_url_points_at_nothing(scratch: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    result, seconds = pytest_run(scratch, TARGET, UNLEASH_URL=url, UNLEASH_ADMIN_TOKEN="*:*.x")
+    result, seconds = child_pytest(scratch, TARGET, UNLEASH_URL=url, UNLEASH_ADMIN_TOKEN="*:*.x")
     assert_clear_failure(result, 3, f"UNLEASH_URL={url} does not answer")
     assert seconds < 30
     assert_nothing_left(scratch)
 
 
 def test_admin_token_rejected(unleash: Sandbox, scratch: Path) -> None:
-    result, _ = pytest_run(
+    result, _ = child_pytest(
         scratch, TARGET, UNLEASH_URL=unleash.url, UNLEASH_ADMIN_TOKEN="*:*.wrong"
     )
     assert_clear_failure(result, 3, "rejected the token in UNLEASH_ADMIN_TOKEN (HTTP 401")
@@ -85,13 +75,13 @@ def test_admin_token_rejected(unleash: Sandbox, scratch: Path) -> None:
 
 def test_sandbox_port_taken(scratch: Path) -> None:
     with busy_port() as port:
-        result, _ = pytest_run(scratch, TARGET, UNLEASH_SANDBOX_PORT=str(port))
+        result, _ = child_pytest(scratch, TARGET, UNLEASH_SANDBOX_PORT=str(port))
     assert_clear_failure(result, 3, f"Port {port} on 127.0.0.1 is already in use")
     assert_nothing_left(scratch)
 
 
 def test_postgres_binaries_missing(scratch: Path) -> None:
-    result, _ = pytest_run(scratch, TARGET, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere"))
+    result, _ = child_pytest(scratch, TARGET, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere"))
     assert_clear_failure(result, 3, "PostgreSQL server binaries (initdb, postgres) not found")
     assert_nothing_left(scratch)
 
@@ -106,7 +96,7 @@ def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
     else:
         extra = {"PATH": str(scratch), "CI": "true"}
         expected = "Chromium not found: the browser tests need it"
-    result, seconds = pytest_run(scratch, browser_test, **extra)
+    result, seconds = child_pytest(scratch, browser_test, **extra)
     assert_clear_failure(result, 4, expected)
     assert seconds < 60
     assert_nothing_left(scratch)

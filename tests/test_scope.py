@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
+import re
 from pathlib import Path
 
 import pytest
 
-from blocks import ROOT
-from harness.samples import PYTHON
 from harness.scope import SERVERLESS, SERVERS, repeats, wrong_marks
-from harness.scratch import own_sandbox_env
+from harness.scratch import child_pytest
 
 pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
 
@@ -66,13 +64,24 @@ def test_a_serverless_mark_on_a_test_that_uses_a_server_is_refused(
         marked.own_markers.pop()
 
 
+def child_run(scratch: Path, version: str, *tests: str) -> tuple[int, str]:
+    """The suite's `tests` in a child run with UNLEASH_VERSION=`version`: (exit code, output)."""
+    run, _ = child_pytest(scratch, *tests, UNLEASH_VERSION=version)
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_another_version_names_what_it_leaves_out(scratch: Path) -> None:
+    code, output = child_run(scratch, "7.6.5", "tests/test_scope.py", "tests/test_lint.py")
+    assert code == 5, output  # nothing left to run, and the run says why
+    section = output.split("left out of this run")[1]
+    total = re.search(r"(\d+) tests, because they start no Unleash and use none", section)
+    counts = dict(re.findall(r"^    (tests/\S+): (\d+)$", section, re.M))
+    assert total and set(counts) == {"tests/test_scope.py", "tests/test_lint.py"}, section
+    assert int(total[1]) == sum(map(int, counts.values())), section
+
+
 def test_a_version_that_cannot_be_is_one_clear_line(scratch: Path) -> None:
-    run = subprocess.run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_scope.py"],
-        cwd=ROOT, env=own_sandbox_env(scratch, UNLEASH_VERSION="8.x"),
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    output = run.stdout + run.stderr
-    assert run.returncode == 4, output  # pytest's usage error: nothing started
+    code, output = child_run(scratch, "8.x", "tests/test_scope.py")
+    assert code == 4, output  # pytest's usage error: nothing started
     assert "UNLEASH_VERSION: '8.x' is not a version of unleash-server" in output, output
     assert "Traceback" not in output and "INTERNALERROR" not in output, output

@@ -125,9 +125,14 @@ def _claims_report() -> list[str]:
 def pytest_testnodedown(node: Any, error: object) -> None:
     """A worker's session is over: keep what only it knows (the controller collects nothing)."""
     output = getattr(node, "workeroutput", {})
-    for key in ("claims", "reader_server"):
+    for key in ("claims", "reader_server", "left_out"):
         if output.get(key) and not _from_workers.get(key):
             _from_workers[key] = output[key]
+
+
+def from_workers(key: str) -> Any:
+    """What the workers of this run reported under `key` (None in a run without workers)."""
+    return _from_workers.get(key)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

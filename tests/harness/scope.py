@@ -17,11 +17,11 @@ Such a run ends by saying how many tests it left out, of which modules, and why.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import pytest
 
 from harness.page import checked_page
+from harness.run import from_workers
 from unleash_sandbox import SandboxError, versions
 
 SERVERLESS = "serverless"
@@ -95,22 +95,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = item.nodeid.split("::")[0]
         modules[module] = modules.get(module, 0) + 1
     config.stash[LEFT_OUT] = (why, modules)
-    if hasattr(config, "workeroutput"):  # a worker of `make test`: the controller prints it
+    if hasattr(config, "workeroutput"):  # a worker: the controller prints it (harness.run)
         config.workeroutput["left_out"] = (why, modules)
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: object) -> None:
-    """The controller of `make test`: what the workers left out (they all collect the same)."""
-    left_out = getattr(node, "workeroutput", {}).get("left_out")
-    if left_out:
-        node.config.stash[LEFT_OUT] = tuple(left_out)
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    why, modules = terminalreporter.config.stash.get(LEFT_OUT, ("", {}))
+    why, modules = (
+        terminalreporter.config.stash.get(LEFT_OUT, None) or from_workers("left_out") or ("", {})
+    )
     if not modules:
         return
     terminalreporter.section("left out of this run")

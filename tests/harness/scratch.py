@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from blocks import ROOT
 from harness.samples import PYTHON
 from unleash_api import poll_until
 from unleash_sandbox import versions
-from unleash_sandbox.processes import env_without
+from unleash_sandbox.processes import default_sigint, env_without
 
 
 @pytest.fixture
@@ -139,3 +140,21 @@ def listeners(pid: int | str = "self") -> list[tuple[str, int, str]]:
                     ip = ":".join(words)
                 found.append((ip, int(port, 16), inode))
     return found
+
+
+def child_pytest(
+    scratch: Path, *args: str, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The suite (`args`) in a child pytest that starts a sandbox of its own under `scratch`, as
+    `make test` runs it (Ctrl-C reaches it): (what it did, how long it took)."""
+    began = time.monotonic()
+    result = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=own_sandbox_env(scratch, **extra),
+        preexec_fn=default_sigint,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    return result, time.monotonic() - began
