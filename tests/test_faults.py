@@ -133,6 +133,9 @@ def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
     output = seen + rest
     assert run.returncode == 3, output[-3000:]
     assert output.count("stopped answering during") == 1, output[-3000:]
+    kept = scratch / "last-failure"  # its logs outlive the run's folder, and the message says where
+    assert output.count(f"Its logs: {kept}.") == 1, output[-3000:]
+    assert (kept / "unleash.log").is_file() and (kept / "postgres.log").is_file()
     assert_nothing_left(scratch)
 
 

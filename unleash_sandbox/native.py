@@ -121,7 +121,7 @@ def template(node_modules: Path) -> Path:
             try:
                 start_unleash(url, node_modules, env, work / "unleash.log", stack)
             except SandboxError as error:
-                keep = _keep_logs([work / "postgres.log", work / "unleash.log"])
+                keep = keep_logs([work / "postgres.log", work / "unleash.log"])
                 raise SandboxError(f"{error}\nFull logs: {keep}") from None
         database.copy(work / "pgdata", stage / "pgdata")  # stopped cleanly (SIGINT): consistent
         (stage / "install").write_text(f"{node_modules}\n")
@@ -140,7 +140,8 @@ def _prune_templates(folder: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _keep_logs(logs: list[Path]) -> Path:
+def keep_logs(logs: list[Path]) -> Path:
+    """Copy `logs` into the failure-log folder (replacing its last contents); return that folder."""
     keep = failure_log_dir()
     shutil.rmtree(keep, ignore_errors=True)
     keep.mkdir(parents=True, exist_ok=True)
@@ -187,7 +188,7 @@ def run(
             )
             process = start_unleash(url, node_modules, _with(env, extra_env), logs[1], stack)
         except SandboxError as error:
-            keep = _keep_logs(logs)
+            keep = keep_logs(logs)
             raise SandboxError(f"{error}\nFull logs: {keep}") from None
         yield url, process.pid, database_url
 
@@ -214,5 +215,5 @@ def another_unleash(
         try:
             start_unleash(url, install() / "node_modules", env, tmp / "unleash.log", stack)
         except SandboxError as error:
-            raise SandboxError(f"{error}\nFull logs: {_keep_logs([tmp / 'unleash.log'])}") from None
+            raise SandboxError(f"{error}\nFull logs: {keep_logs([tmp / 'unleash.log'])}") from None
         yield url

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,8 +36,23 @@ def unleash(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
         except SandboxError as error:
             pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
         _server.append(server)
+        _logs[:] = _log_files(server)
         yield server
         _server.clear()  # stopping now: a failure from here on is not a server gone missing
+
+
+_logs: list[Path] = []
+
+
+def _log_files(server: Sandbox) -> list[Path]:
+    """The logs of a sandbox this session runs natively (in the Unleash process's folder)."""
+    if server.mode != "native" or server.pid is None:
+        return []
+    try:
+        folder = Path(os.readlink(f"/proc/{server.pid}/cwd"))
+    except OSError:
+        return []
+    return [folder / "unleash.log", folder / "postgres.log"]
 
 
 # The settings of the session's second sandbox, for the claims that need a server started with
@@ -66,10 +82,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and _server and not _answers(_server[0].url):
         where = _server[0].url
         failure = str(report.longrepr).strip().splitlines()[-1:] or ["(no message)"]
+        # its folder goes when the session ends: the logs are kept where a failed start keeps its
+        kept = f" Its logs: {native.keep_logs(_logs)}." if _logs else ""
         message = (
             f"The Unleash server at {where} {GONE} during {item.nodeid} "
             f"({report.when}), which failed with: {failure[0]}\n"
-            "Was it stopped or killed? Run `make test` again to start a new sandbox."
+            f"Was it stopped or killed?{kept} Run `make test` again to start a new sandbox."
         )
         if hasattr(item.config, "workerinput"):  # a worker of `make test`: it stops after this
             item.session.shouldstop = message  # test, and the controller ends the run with it
