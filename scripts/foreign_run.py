@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import unleash_sandbox
-from unleash_sandbox import Sandbox, installs
+from unleash_sandbox import Sandbox, installs, native
 from unleash_sandbox._util import healthy, http, log_tail
 from unleash_sandbox.planted import plant
 from unleash_sandbox.processes import env_without
@@ -93,7 +93,8 @@ def main() -> int:
     passed = failed = 0
     with unleash_sandbox.start() as server:
         # a native server's log is in its folder, its working directory (docker: `docker logs`)
-        log = Path(os.readlink(f"/proc/{server.pid}/cwd")) / "unleash.log" if server.pid else None
+        logs = native.log_files(server.pid) if server.pid and server.mode == "native" else []
+        log = logs[0] if logs else None
         planted = plant(server)
         print("planted on the server, as a reader's server holds them:", flush=True)
         for line in planted.listing():

@@ -140,6 +140,16 @@ def _prune_templates(folder: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def log_files(pid: int) -> list[Path]:
+    """The logs of the running native sandbox whose Unleash is `pid` (its folder is the
+    process's working directory): [unleash.log, postgres.log]; [] once it is gone."""
+    try:
+        folder = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return []
+    return [folder / "unleash.log", folder / "postgres.log"]
+
+
 def keep_logs(logs: list[Path]) -> Path:
     """Copy `logs` into the failure-log folder (replacing its last contents); return that folder."""
     keep = failure_log_dir()

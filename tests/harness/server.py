@@ -36,23 +36,12 @@ def unleash(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
         except SandboxError as error:
             pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
         _server.append(server)
-        _logs[:] = _log_files(server)
+        _logs[:] = native.log_files(server.pid) if server.mode == "native" and server.pid else []
         yield server
         _server.clear()  # stopping now: a failure from here on is not a server gone missing
 
 
 _logs: list[Path] = []
-
-
-def _log_files(server: Sandbox) -> list[Path]:
-    """The logs of a sandbox this session runs natively (in the Unleash process's folder)."""
-    if server.mode != "native" or server.pid is None:
-        return []
-    try:
-        folder = Path(os.readlink(f"/proc/{server.pid}/cwd"))
-    except OSError:
-        return []
-    return [folder / "unleash.log", folder / "postgres.log"]
 
 
 # The settings of the session's second sandbox, for the claims that need a server started with
