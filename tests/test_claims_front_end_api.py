@@ -14,12 +14,11 @@ from intervals import FRONT_END_CHANGE_S, deadline, within
 
 from harness.cors import CORS, allowed_origins
 from harness.demo import demo_flag_blocks, run_bash
-from unleash_api import RUN, call, poll_until
+from unleash_api import FEATURES, RUN, call, delete_flag, poll_until
 from unleash_sandbox import Sandbox
 from version_notes import server_major
 
 FRONTEND = "/api/frontend"
-FEATURES = "/api/admin/projects/default/features"
 
 PAGE = "reference/front-end-api.md"
 WAIT = deadline(FRONT_END_CHANGE_S)  # for a change to reach the front-end API
@@ -52,8 +51,7 @@ def make_flag(unleash: Sandbox) -> Iterator[Callable[..., str]]:
 
     yield make
     for name in made:
-        call(unleash, "DELETE", f"{FEATURES}/{name}", unleash.admin_token)
-        call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)
+        delete_flag(unleash, name)
 
 
 USER_42 = {

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from blocks import DOCS, WAY_IN
 from harness.browser import on_off, open_project
 from harness.demo import FEATURES
-from unleash_api import RUN, call
+from unleash_api import RUN, call, delete_flag
 from unleash_sandbox import Sandbox
 from version_notes import server_major
 
@@ -29,8 +29,7 @@ PARAGRAPH = next(
 def flag_name(unleash: Sandbox) -> Iterator[str]:
     name = f"{RUN}-ui-flag"
     yield name
-    call(unleash, "DELETE", f"{FEATURES}/{name}", unleash.admin_token)  # archive ...
-    call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)  # ... and delete
+    delete_flag(unleash, name)
 
 
 @pytest.mark.claim('get-started.md', "On the flag's page, switch it on in **development**: the flag gets the same strategy as above.")  # fmt: skip

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 
 from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
-from unleash_api import RUN, call
+from unleash_api import FEATURES, RUN, call, delete_flag
 from unleash_sandbox import Sandbox
 from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.processes import env_without
 
 DEMO_FLAG = "docs-demo"
 CREATED_BY_DOCS = "docs-created"  # tag on a demo flag that a test run made (not the reader's own)
-FEATURES = "/api/admin/projects/default/features"
 
 
 def demo_flag_blocks() -> list[Block]:
@@ -126,6 +125,5 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
     call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
     left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
     if left == {CREATED_BY_DOCS}:
-        call(unleash, "DELETE", f"{FEATURES}/{DEMO_FLAG}", admin)  # archive ...
-        call(unleash, "DELETE", f"/api/admin/archive/{DEMO_FLAG}", admin)  # ... and delete
+        delete_flag(unleash, DEMO_FLAG)
         call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
