@@ -30,6 +30,7 @@ from unleash_sandbox.processes import default_sigint
 
 pytestmark = pytest.mark.timeout(180)
 TARGET = "tests/test_claims_how_to.py"  # a few quick tests that need the server
+TWO_WORKERS = ("-n", "2", "--dist", "loadgroup")  # as `make test` runs the suite (Makefile)
 
 
 def assert_clear_failure(result: subprocess.CompletedProcess[str], code: int, message: str) -> None:
@@ -81,7 +82,10 @@ def test_sandbox_port_taken(scratch: Path) -> None:
 
 
 def test_postgres_binaries_missing(scratch: Path) -> None:
-    result, _ = child_pytest(scratch, TARGET, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere"))
+    """On `make test`'s two workers: each worker's sandbox fails, and the run says so once."""
+    result, _ = child_pytest(
+        scratch, *TWO_WORKERS, TARGET, UNLEASH_SANDBOX_PG_BIN=str(scratch / "nowhere")
+    )
     assert_clear_failure(result, 3, "PostgreSQL server binaries (initdb, postgres) not found")
     assert_nothing_left(scratch)
 
@@ -96,7 +100,8 @@ def test_chromium_missing_in_ci(scratch: Path, how: str) -> None:
     else:
         extra = {"PATH": str(scratch), "CI": "true"}
         expected = "Chromium not found: the browser tests need it"
-    result, seconds = child_pytest(scratch, browser_test, **extra)
+    workers = TWO_WORKERS if how == "not on PATH" else ()  # one of them as `make test` runs
+    result, seconds = child_pytest(scratch, *workers, browser_test, **extra)
     assert_clear_failure(result, 4, expected)
     assert seconds < 60
     assert_nothing_left(scratch)

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.run import stop_run
 from site_tools.browser import launch_options, offline_route
 from unleash_sandbox import Sandbox, SandboxError
 from version_notes import WELCOME_7_CLOSE, server_major
@@ -28,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
     """One headless Chromium for the session (Debian's chromium-headless-shell where it is
     installed, site_tools.browser).
 
@@ -38,7 +39,7 @@ def browser() -> Iterator[Browser]:
     try:
         options = launch_options()
     except SandboxError as error:
-        pytest.exit(str(error), returncode=4)
+        stop_run(request.session, str(error), 4)
     home = tempfile.mkdtemp(prefix="chromium-home-")
     with sync_playwright() as playwright:
         try:
@@ -46,8 +47,8 @@ def browser() -> Iterator[Browser]:
         except PlaywrightError as error:
             first = str(error).strip().splitlines()[0]
             shutil.rmtree(home)
-            pytest.exit(
-                f"Chromium could not be started ({first}). Set CHROMIUM_PATH.", returncode=4
+            stop_run(
+                request.session, f"Chromium could not be started ({first}). Set CHROMIUM_PATH.", 4
             )
         yield launched
         launched.close()

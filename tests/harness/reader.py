@@ -24,6 +24,7 @@ import requests
 
 from blocks import DOCS, WAY_IN, Block, site_blocks
 from harness.demo import Shell, run_bash
+from harness.run import stop_run
 from harness.server import personal_access_token
 from unleash_api import call, create_token
 from unleash_sandbox import Sandbox, SandboxError, installs, native
@@ -123,13 +124,13 @@ def readers_server() -> Iterator[ReadersServer]:
 
 
 @pytest.fixture(scope="session")
-def readers() -> Iterator[ReadersServer]:
+def readers(request: pytest.FixtureRequest) -> Iterator[ReadersServer]:
     """The session's server with a reader's settings (the reader path runs on it)."""
     try:
         with readers_server() as server:
             yield server
     except SandboxError as error:
-        pytest.exit(f"No server with a reader's settings: {error}", returncode=3)
+        stop_run(request.session, f"No server with a reader's settings: {error}", 3)
 
 
 def install_blocks() -> list[Block]:

@@ -9,7 +9,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -113,6 +113,25 @@ def _worker(config: pytest.Config) -> bool:
 
 
 _from_workers: dict[str, list[str]] = {}
+_stopped_with: list[int] = []  # a worker's stop_run code, for the controller's exit
+
+
+def stop_run(session: pytest.Session, message: str, returncode: int) -> NoReturn:
+    """End the run at once with one message and `returncode`, from a fixture or a hook.
+
+    In a worker of `make test`, a bare exit looks like a crash to pytest-xdist, whose controller
+    then ends in an INTERNALERROR traceback. So the worker also asks the controller to stop, with
+    the message (xdist ends the run with it, once) and the code (pytest_sessionfinish)."""
+    stop_after_this_test(session, message, returncode)
+    pytest.exit(message, returncode=returncode)
+
+
+def stop_after_this_test(session: pytest.Session, message: str, returncode: int) -> None:
+    """End the run after the current test with one message and `returncode` (serial: at once)."""
+    if not _worker(session.config):
+        pytest.exit(message, returncode=returncode)
+    session.shouldstop = message
+    session.config.workeroutput["stopped_with"] = returncode  # type: ignore[attr-defined]
 
 
 def _claims_report() -> list[str]:
@@ -125,6 +144,8 @@ def _claims_report() -> list[str]:
 def pytest_testnodedown(node: Any, error: object) -> None:
     """A worker's session is over: keep what only it knows (the controller collects nothing)."""
     output = getattr(node, "workeroutput", {})
+    if output.get("stopped_with") is not None:
+        _stopped_with.append(output["stopped_with"])
     for key in ("claims", "reader_server", "left_out"):
         if output.get(key) and not _from_workers.get(key):
             _from_workers[key] = output[key]
@@ -139,6 +160,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from blocks import site_blocks
     from harness.page import checked_page
 
+    if _stopped_with:  # a worker stopped the run (stop_run): its one message is the report
+        return
     terminalreporter.section("every sentence of the pages: quoted by a claim test, or not a claim")
     for line in _from_workers.get("claims") or _claims_report():
         terminalreporter.write_line(line)
@@ -248,6 +271,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         output = session.config.workeroutput  # type: ignore[attr-defined]
         output["claims"], output["reader_server"] = _claims_report(), READER_SERVER
         return
+    if _stopped_with:  # xdist ended the run with the worker's message: end it with its code too
+        session.exitstatus = _stopped_with[0]
     found = left_behind(session.config.stash[_RUN_TMP])
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")

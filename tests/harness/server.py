@@ -15,6 +15,7 @@ import requests
 
 import unleash_sandbox
 from harness.page import checked_page, serve_url
+from harness.run import stop_after_this_test, stop_run
 from unleash_api import RUN, call, create_token, delete_token
 from unleash_sandbox import Sandbox, SandboxError, native
 from unleash_sandbox._util import http, poll
@@ -23,9 +24,10 @@ _server: list[Sandbox] = []
 
 
 @pytest.fixture(scope="session")
-def unleash(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
+def unleash(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """The live server every sample and claim is checked against (started once per session;
     a page check uses the sandbox `make serve` runs)."""
+    pytestconfig = request.config
     checking = checked_page(pytestconfig) is not None
     source = (
         unleash_sandbox.attach(serve_url(pytestconfig)) if checking else unleash_sandbox.start()
@@ -34,7 +36,7 @@ def unleash(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
         try:
             server = stack.enter_context(source)
         except SandboxError as error:
-            pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
+            stop_run(request.session, f"No Unleash server for the tests: {error}", 3)
         _server.append(server)
         _logs[:] = native.log_files(server.pid) if server.mode == "native" and server.pid else []
         yield server
@@ -78,28 +80,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             f"({report.when}), which failed with: {failure[0]}\n"
             f"Was it stopped or killed?{kept} Run `make test` again to start a new sandbox."
         )
-        if hasattr(item.config, "workerinput"):  # a worker of `make test`: it stops after this
-            item.session.shouldstop = message  # test, and the controller ends the run with it
-        else:
-            pytest.exit(message, returncode=3)
+        stop_after_this_test(item.session, message, 3)  # the failed test is reported first
     return report
 
 
 GONE = "stopped answering"
-_gone: list[str] = []
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: object) -> None:
-    """The controller of `make test`: a worker stopped because its server was gone."""
-    stop = getattr(node, "workeroutput", {}).get("shouldstop")
-    if isinstance(stop, str) and GONE in stop:
-        _gone.append(stop)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _gone:  # the controller printed the worker's message: it ends as a serial run does
-        session.exitstatus = 3
 
 
 def _answers(url: str, within: float = 10) -> bool:
