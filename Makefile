@@ -26,16 +26,16 @@ serve: install
 	@$(PY) -m unleash_sandbox up --port $(UNLEASH_PORT) -- \
 	  $(VENV)/bin/mkdocs serve -a 127.0.0.1:$(SITE_PORT)
 
+# Two workers (pytest-xdist): tests that share something costly stay on one (tests/harness/parallel.py).
+WORKERS ?= 2
+PARALLEL := -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+
 # One page's checks against the running `make serve` sandbox (start it in another shell first):
 # the strict build, the page's code blocks and claim tests; the run names what it leaves out.
 check: install
 	@test -n "$(PAGE)" || { echo "Name the page: make check PAGE=docs/reference/front-end-api.md"; exit 2; }
-	@$(PY) -m pytest -q -p no:cacheprovider --no-header -rs \
+	@$(PY) -m pytest $(PARALLEL) -q -p no:cacheprovider --no-header -rs \
 	  --page="$(PAGE)" --serve-port=$(UNLEASH_PORT)
-
-# Two workers (pytest-xdist): tests that share something costly stay on one (tests/harness/parallel.py).
-WORKERS ?= 2
-PARALLEL := -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test: install
 	$(PY) -m pytest $(PARALLEL)

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+import unleash_sandbox
 from blocks import DOCS, site_blocks
+from unleash_sandbox import SandboxError
 
 # The fixtures that start a server of their own, and why the page check leaves their tests out.
 STARTS_A_SERVER = {
@@ -59,6 +61,12 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.stash[PAGE] = str(path.relative_to(DOCS))
     config.stash[LEFT_OUT] = []
+    if not hasattr(config, "workerinput"):  # before any worker starts: no sandbox, one line
+        try:
+            with unleash_sandbox.attach(serve_url(config)):
+                pass
+        except SandboxError as error:
+            pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
 
 
 def _of_page(item: pytest.Item, page: str, runners: set[str]) -> bool:
@@ -106,6 +114,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             f"No test checks docs/{page} yet: quote its sentences in claim tests (tests/claims.py)."
         )
+    if hasattr(config, "workeroutput"):  # a worker: the controller prints it (harness.run)
+        config.workeroutput["page_left_out"] = config.stash[LEFT_OUT]
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
 
@@ -117,7 +127,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     grouped: dict[tuple[str, str], list[str]] = {}  # a parametrized test once, with its runs
     runs: dict[tuple[str, str], int] = {}
-    for nodeid, why, quotes in config.stash[LEFT_OUT]:
+    from harness.run import from_workers
+
+    for nodeid, why, quotes in config.stash[LEFT_OUT] or from_workers("page_left_out") or []:
         key = (nodeid.split("[")[0], why)
         grouped.setdefault(key, [])
         grouped[key] += [q for q in quotes if q not in grouped[key]]

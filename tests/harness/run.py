@@ -146,7 +146,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     output = getattr(node, "workeroutput", {})
     if output.get("stopped_with") is not None:
         _stopped_with.append(output["stopped_with"])
-    for key in ("claims", "reader_server", "left_out"):
+    for key in ("claims", "reader_server", "left_out", "page_left_out"):
         if output.get(key) and not _from_workers.get(key):
             _from_workers[key] = output[key]
 
