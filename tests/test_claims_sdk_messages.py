@@ -87,7 +87,7 @@ def outcomes(
 ) -> dict[tuple[str, str], tuple[subprocess.CompletedProcess[str], str]]:
     base = tmp_path_factory.mktemp("sdk-messages")
     sample_env = {**os.environ, **unleash.env()}
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=len(CASES)) as pool:  # they mostly wait: all at once
         futures = {
             case: pool.submit(run_case, case[0], wrong, suffix, sample_env, base / f"case-{n}")
             for n, (case, (wrong, suffix, _)) in enumerate(CASES.items())

