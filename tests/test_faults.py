@@ -141,6 +141,7 @@ def test_unleash_killed_in_the_middle_of_the_run(scratch: Path) -> None:
     kept = scratch / "last-failure"  # its logs outlive the run's folder, and the message says where
     assert output.count(f"Its logs: {kept}.") == 1, output[-3000:]
     assert (kept / "unleash.log").is_file() and (kept / "postgres.log").is_file()
+    assert "left behind" not in output, output[-3000:]  # named in the message: not a leftover
     assert_nothing_left(scratch)
 
 

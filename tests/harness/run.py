@@ -113,7 +113,7 @@ def _worker(config: pytest.Config) -> bool:
 
 
 _from_workers: dict[str, list[str]] = {}
-_stopped_with: list[int] = []  # a worker's stop_run code, for the controller's exit
+_stopped_with: list[int] = []  # stop_run's code (a worker's, on the controller)
 
 
 def stop_run(session: pytest.Session, message: str, returncode: int) -> NoReturn:
@@ -128,6 +128,7 @@ def stop_run(session: pytest.Session, message: str, returncode: int) -> NoReturn
 
 def stop_after_this_test(session: pytest.Session, message: str, returncode: int) -> None:
     """End the run after the current test with one message and `returncode` (serial: at once)."""
+    _stopped_with.append(returncode)
     if not _worker(session.config):
         pytest.exit(message, returncode=returncode)
     session.shouldstop = message
@@ -161,6 +162,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from harness.page import checked_page
 
     if _stopped_with:  # a worker stopped the run (stop_run): its one message is the report
+        return
+    if terminalreporter.config.option.collectonly:  # nothing ran: no block "did not pass"
         return
     terminalreporter.section("every sentence of the pages: quoted by a claim test, or not a claim")
     for line in _from_workers.get("claims") or _claims_report():
@@ -260,7 +263,9 @@ def left_behind(run_tmp: Path) -> list[str]:
             if name == "the project cache" and entry.startswith(DECLARED_CACHE):
                 continue
             found.append(f"{folder / entry} (new in {name})")
-    if {_stamp(installs.failure_log_dir())} != _before.get("last-failure"):
+    # A run stopped by a server that failed keeps that server's logs there, and says so
+    stopped = bool(_stopped_with)
+    if not stopped and {_stamp(installs.failure_log_dir())} != _before.get("last-failure"):
         found.append(f"{installs.failure_log_dir()} (written by a deliberate failure?)")
     return found
 
