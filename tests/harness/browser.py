@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, 
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.run import stop_run
-from site_tools.browser import launch_options, offline_route
+from site_tools.browser import go_offline, launch_options
 from unleash_sandbox import Sandbox, SandboxError
 from version_notes import WELCOME_7_CLOSE, server_major
 
@@ -71,7 +71,7 @@ def contexts(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
         context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(15_000)
         if intercept:
-            context.route("**/*", offline_route({"127.0.0.1", "127.0.0.2", "localhost"}))
+            go_offline(context, {"127.0.0.1", "127.0.0.2", "localhost"})
         made.append(context)
         return context
 
