@@ -41,7 +41,7 @@ def in_background(
     session ends early (Ctrl-C, a fatal fault); at the end, the waits stop and `cleanup` runs,
     unless the server is gone (a server killed mid-run, by a fault test, has nothing to clean)."""
     stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=4)
+    pool = ThreadPoolExecutor(max_workers=8)  # a thread per wait (they sleep): none queues
     try:
         yield pool, stop
     finally:
@@ -51,27 +51,41 @@ def in_background(
             cleanup()
 
 
+# Tokens made with an expiry in the past, a backend and a front-end one
+BORN_EXPIRED = ("born expired", "born expired front-end")
+
+
 @pytest.fixture(scope="session")
 def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, float]]]]:
     """Delete a backend and a front-end token now, give a third one an expiry in the past, and a
     fourth one, expired from the start, an expiry in the future; futures of (the status it got
     right after the change, seconds until its status changed: to 401 for the first three, to
-    200 for the fourth), by "backend", "frontend", "expired", "renewed"."""
+    200 for the fourth), by "backend", "frontend", "expired", "renewed". And two tokens made
+    with an expiry in the past (BORN_EXPIRED): (their status right after they were made,
+    seconds until they are refused)."""
     endpoints = {"backend": "/api/client/features", "frontend": "/api/frontend",
-                 "expired": "/api/client/features", "renewed": "/api/client/features"}  # fmt: skip
+                 "expired": "/api/client/features", "renewed": "/api/client/features",
+                 BORN_EXPIRED[0]: "/api/client/features", BORN_EXPIRED[1]: "/api/frontend"}  # fmt: skip
     if server_major(unleash) < 8:  # a token made expired is accepted at first on 7 (version_notes)
         del endpoints["renewed"]
     secrets: dict[str, str] = {}
+    born: dict[str, tuple[float, int]] = {}  # when each born-expired token was made, its status
     for kind, path in endpoints.items():
-        past = {"expiresAt": "2020-01-01T00:00:00Z"} if kind == "renewed" else {}
-        made = create_token(unleash, name=f"revoke-{kind}",
-                            type="frontend" if kind == "frontend" else "backend", **past)  # fmt: skip
+        past = {"expiresAt": "2020-01-01T00:00:00Z"} if kind in ("renewed", *BORN_EXPIRED) else {}
+        made = create_token(unleash, name=f"revoke-{kind.replace(' ', '-')}",
+                            type="frontend" if path == "/api/frontend" else "backend", **past)  # fmt: skip
         secrets[kind] = made["secret"]
+        if kind in BORN_EXPIRED:
+            born[kind] = time.monotonic(), call(unleash, "GET", path, secrets[kind]).status_code
+            continue
         before = 401 if kind == "renewed" else 200
         assert call(unleash, "GET", path, secrets[kind]).status_code == before, kind
 
     def lag(kind: str, stop: threading.Event) -> tuple[int, float]:
         path, secret = endpoints[kind], secrets[kind]
+        if kind in BORN_EXPIRED:  # nothing changes: it is refused from the start, or from a refresh
+            began, right_after = born[kind]
+            return right_after, refused_after(unleash, path, secret, stop, kind, began)
         token = f"/api/admin/api-tokens/{secret}"
         if kind in ("expired", "renewed"):
             when = "2020-01-01T00:00:00Z" if kind == "expired" else "2099-01-01T00:00:00Z"
@@ -86,7 +100,7 @@ def revocation_lags(unleash: Sandbox) -> Iterator[dict[str, Future[tuple[int, fl
         return right_after, lag
 
     def cleanup() -> None:  # the deleted ones are gone already
-        for kind in ("expired", "renewed"):
+        for kind in ("expired", "renewed", *BORN_EXPIRED):
             if kind in secrets:
                 delete_token(unleash, secrets[kind])
 
