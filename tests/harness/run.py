@@ -264,8 +264,7 @@ def left_behind(run_tmp: Path) -> list[str]:
                 continue
             found.append(f"{folder / entry} (new in {name})")
     # A run stopped by a server that failed keeps that server's logs there, and says so
-    stopped = bool(_stopped_with)
-    if not stopped and {_stamp(installs.failure_log_dir())} != _before.get("last-failure"):
+    if not _stopped_with and {_stamp(installs.failure_log_dir())} != _before.get("last-failure"):
         found.append(f"{installs.failure_log_dir()} (written by a deliberate failure?)")
     return found
 
