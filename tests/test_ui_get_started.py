@@ -15,8 +15,7 @@ from playwright.sync_api import Page, expect
 
 from blocks import DOCS, WAY_IN
 from harness.browser import on_off, open_project
-from harness.demo import FEATURES
-from unleash_api import RUN, call, delete_flag
+from unleash_api import FEATURES, RUN, call, delete_flag
 from unleash_sandbox import Sandbox
 from version_notes import server_major
 

@@ -29,6 +29,7 @@ STARTS_A_SERVER = {
     "special_server": "runs on a second sandbox started with settings of its own",
 }
 LAGGING = "waits for the server's cache to catch up (up to a minute)"
+NO_SERVER = "No Unleash server for the tests"  # how a run without its server ends (exit 3)
 LEFT_OUT = pytest.StashKey[list[tuple[str, str, list[str]]]]()
 PAGE = pytest.StashKey[str]()
 
@@ -66,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
             with unleash_sandbox.attach(serve_url(config)):
                 pass
         except SandboxError as error:
-            pytest.exit(f"No Unleash server for the tests: {error}", returncode=3)
+            pytest.exit(f"{NO_SERVER}: {error}", returncode=3)
 
 
 def _of_page(item: pytest.Item, page: str, runners: set[str]) -> bool:

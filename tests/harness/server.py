@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import unleash_sandbox
-from harness.page import checked_page, serve_url
+from harness.page import NO_SERVER, checked_page, serve_url
 from harness.run import stop_after_this_test, stop_run
 from unleash_api import RUN, call, create_token, delete_token
 from unleash_sandbox import Sandbox, SandboxError, native
@@ -36,7 +36,7 @@ def unleash(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
         try:
             server = stack.enter_context(source)
         except SandboxError as error:
-            stop_run(request.session, f"No Unleash server for the tests: {error}", 3)
+            stop_run(request.session, f"{NO_SERVER}: {error}", 3)
         _server.append(server)
         _logs[:] = native.log_files(server.pid) if server.mode == "native" and server.pid else []
         yield server
