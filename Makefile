@@ -14,6 +14,11 @@ SYNCED := $(VENV)/.synced-$(shell sha256sum uv.lock | cut -c1-16)-bytecode
 # (unleash_sandbox.installs.cache_dir() is the same folder).
 export UNLEASH_SANDBOX_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unleash-api-docs
 export UV_CACHE_DIR := $(UNLEASH_SANDBOX_CACHE)/uv
+# Where PYTHONDONTWRITEBYTECODE is set (as on our machines), every Python process of a run (the
+# workers, the page check's, the fault tests' own pytest runs) would compile the project's modules
+# and rewrite its test modules again: about half a second of CPU each (measured). Their bytecode
+# goes to __pycache__ folders in the tree, which git ignores and `make clean` removes.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: serve check test test-latest test-foreign soak bench install system-deps build screenshots \
 	lighthouse clean build-zensical
@@ -93,4 +98,4 @@ $(SYNCED): pyproject.toml uv.lock
 # (apt) stay: other software may use them.
 clean:
 	@bash scripts/clean.sh $(VENV) "$(UNLEASH_SANDBOX_CACHE)" site site-zensical .cache screenshots-diff lighthouse \
-	  .pytest_cache .ruff_cache .mypy_cache
+	  .pytest_cache .ruff_cache .mypy_cache $$(find . -path ./.venv -prune -o -name __pycache__ -type d -print)

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from blocks import DOCS, EXAMPLES, site_blocks
-from harness.browser import open_admin_page
+from harness.browser import click_until, open_admin_page
 from harness.cors import allowed_origins
 from harness.demo import Shell
 from harness.forward import forwarder
@@ -136,10 +136,12 @@ def reads_the_flag(site: SampleSite, runner: str, page: str) -> str:
 
 
 @pytest.mark.claim("reference/front-end-api.md", '**In the admin UI**: open **Admin settings** › **Access control** › **CORS origins** (`/admin/cors`), enter one origin per line, and save.', "The front-end API does not use a new list at once: it reloads the setting periodically (the CORS origins page speaks of up to two minutes).")  # fmt: skip
+@pytest.mark.claim('reference/front-end-api.md', 'The *API access* page of the admin UI shows it under **API URLs** as the front-end URL.')  # fmt: skip
 def test_cors__origins_set_in_the_admin_ui(
     unleash: Sandbox, admin_ui: Page, origins: Callable[[list[str]], int]
 ) -> None:
-    """The page's UI path (its bold labels and address) leads to a form that sets the list."""
+    """The page's UI path (its bold labels and address) leads to a form that sets the list; in
+    the same menu, the page it names lists the front-end API's URL."""
     text = (DOCS / "reference" / "front-end-api.md").read_text()
     line = next(p for p in text.split("\n\n") if p.startswith("**In the admin UI**"))
     admin_settings, access_control, cors_origins = re.findall(r"\*\*(.+?)\*\*", line)[1:4]
@@ -162,6 +164,19 @@ def test_cors__origins_set_in_the_admin_ui(
         )
 
     poll_until("the origins saved in the UI to reach the server", saved, deadline_s=10)
+
+    sentence = r"The \*(.+?)\* page of the admin UI shows it under \*\*(.+?)\*\*"
+    shows = re.search(sentence, " ".join(text.split()))
+    assert shows, "the page no longer says where the admin UI shows the URL"
+    api_access, api_urls = shows[1], shows[2]
+    link = page.get_by_role("link", name=api_access, exact=True)
+    click_until(link, lambda: page.wait_for_url(f"**{link.get_attribute('href')}", timeout=5_000))
+    expect(page.get_by_role("heading", name=api_urls, exact=True)).to_be_visible()
+    named = page.get_by_role("rowheader", name="Frontend", exact=True)  # "as the front-end URL"
+    front_end = page.get_by_role("row").filter(has=named)
+    expect(
+        front_end.get_by_role("cell", name=f"{unleash.url}/api/frontend/", exact=True)
+    ).to_be_visible()
 
 
 REACT = "tests/test_browser_cors.py::test_react_sample"

@@ -53,10 +53,11 @@ def test_clean_removes_what_the_project_installed(tmp_path: Path) -> None:
         ".venv": project / ".venv" / "lib" / "site.py",
         "site": project / "site" / "index.html",
         str(cache): cache / "npm-0123456789abcdef" / "node_modules" / "x.js",
+        "./tests/__pycache__": project / "tests" / "__pycache__" / "x.pyc",
     }
     for file in made.values():
         file.parent.mkdir(parents=True)
-        file.write_bytes(b"x" * 3_000_000)
+        file.write_bytes(b"x" * (3_000_000 if file.suffix != ".pyc" else 1_000))
     keep = project / "docs" / "index.md"
     keep.parent.mkdir()
     keep.write_text("# kept\n")

@@ -121,9 +121,12 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
             body = {"type": "simple", "value": value}
             call(unleash, "POST", tags, admin, json=body).raise_for_status()
     yield DEMO_FLAG
-    call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
-    call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
-    left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
-    if left == {CREATED_BY_DOCS}:
-        delete_flag(unleash, DEMO_FLAG)
-        call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
+    # Under the lock too: another run (or worker) that is making the flag ready, and has not
+    # tagged it yet, must not see it deleted under its feet (measured: a 404 on its tag).
+    with shared_lock("demo-flag"):
+        call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
+        call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
+        left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
+        if left == {CREATED_BY_DOCS}:
+            delete_flag(unleash, DEMO_FLAG)
+            call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)

@@ -214,6 +214,7 @@ DECLARED_CACHE = (
     "versions",
     "locks",
     "templates",
+    "test-durations",  # how long each test took (harness.parallel schedules by it)
 )
 _before: dict[str, set[str]] = {}
 _RUN_TMP = pytest.StashKey[Path]()
