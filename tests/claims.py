@@ -17,6 +17,7 @@ quoted by a claim test or listed in tests/not_claims.py with the reason it needs
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,9 @@ def _is_row(text: str) -> bool:
     return text.startswith("|") and text.endswith("|")
 
 
-def _prose(page: str) -> list[str]:
-    """The page's paragraphs, list items and admonition titles as a reader reads them, and its
+def _prose(text: str) -> list[str]:
+    """A page's paragraphs, list items and admonition titles as a reader reads them, and its
     table rows (header rows aside) one by one."""
-    text = (DOCS / page).read_text()
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # front matter
     text = re.sub(r"^(\s*)```.*?^\1```\s*$", "\n", text, flags=re.S | re.M)  # code blocks
     text = re.sub(r"<!--.*?-->|<figure.*?</figure>", "\n", text, flags=re.S)
@@ -63,13 +63,18 @@ def _prose(page: str) -> list[str]:
 
 def sentences(page: str) -> list[str]:
     """The page's sentences and table rows, in page order."""
+    return list(_sentences((DOCS / page).read_text()))
+
+
+@functools.cache  # by the page's text: thousands of quotes are looked up in a few pages
+def _sentences(text: str) -> tuple[str, ...]:
     found = []
-    for part in _prose(page):
+    for part in _prose(text):
         if _is_row(part):
             found.append(part)
         else:
             found += re.split(r"(?<=[.!?])\s+(?=[A-Z*`(\[])", part)
-    return found
+    return tuple(found)
 
 
 def covered(page: str, quote: str, units: list[str] | None = None) -> list[int]:
