@@ -18,6 +18,7 @@ from blocks import DOCS
 from harness.browser import open_admin_page, select_field
 from harness.screenshots import IMAGES, MAX_BYTES, Camera, step
 from pages import guide_steps
+from site_tools.browser import SEN_WEIGHTS, SYMBOLS_ASKED
 from unleash_api import call, delete_token
 from unleash_sandbox import Sandbox
 from unleash_sandbox.installs import shared_lock
@@ -118,6 +119,18 @@ def walk(admin_ui: Page, unleash: Sandbox, camera: Camera) -> None:
         "new-token-created",
     ]
     camera.compare()
+
+
+def test_the_admin_ui_asks_for_the_fonts_its_screenshots_are_taken_with(unleash: Sandbox) -> None:
+    """The fonts served in place of Google Fonts (site_tools.browser) are the ones the admin UI
+    asks for: the one Material Symbols instance, and Sen in weights that are all served
+    (Unleash 7 asks for one weight fewer)."""
+    index = call(unleash, "GET", "/", None).text
+    asked = re.findall(r"fonts\.googleapis\.com/css2\?family=([^\"&]+)", index)
+    sen = [family for family in asked if family.startswith("Sen:wght@")]
+    assert len(asked) == 2 and SYMBOLS_ASKED in asked and len(sen) == 1, asked
+    weights = {int(w) for w in sen[0].removeprefix("Sen:wght@").split(";")}
+    assert weights <= set(SEN_WEIGHTS), weights
 
 
 @pytest.mark.parametrize("image", sorted(IMAGES.glob("*.png")), ids=lambda p: p.name)
