@@ -88,7 +88,8 @@ class GroupScheduling(LoadScopeScheduling):
     no longer lets a plugin rename a test: the groups travel in a file instead.)"""
 
     _of: dict[str, str] | None = None
-    _last: list[str] = []
+    _last: list[str] = []  # the groups of the lagging tests
+    _took: dict[str, float] | None = None  # each test's seconds in the last run
 
     def _split_scope(self, nodeid: str) -> str:
         if self._of is None:
@@ -96,8 +97,6 @@ class GroupScheduling(LoadScopeScheduling):
             self._of, self._last = written["of"], written["last"]
             _groups_file().unlink()
         return self._of.get(nodeid, nodeid)
-
-    _took: dict[str, float] | None = None
 
     def _assign_work_unit(self, node: Any) -> None:
         if self._took is None:
