@@ -74,11 +74,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     reads and removes the file (both workers collect the same tests). Written before the worker
     reports its collection, so that no write comes after the controller has read the file."""
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
-        scratch = _groups_file().with_suffix(f".{os.getpid()}")
         of = groups(session.items)
         last = sorted({of[i.nodeid] for i in session.items if i.get_closest_marker("lagging")})
-        scratch.write_text(json.dumps({"of": of, "last": last}))
-        scratch.replace(_groups_file())
+        _write_whole(_groups_file(), {"of": of, "last": last})
+
+
+def _write_whole(file: Path, data: object) -> None:
+    """`data` as JSON in `file`, written in one step: a reader (the controller, another run)
+    never sees half of it, and of two writers at once the last wins whole."""
+    scratch = file.with_suffix(f".{os.getpid()}")
+    scratch.write_text(json.dumps(data, indent=0, sort_keys=True))
+    scratch.replace(file)
 
 
 class GroupScheduling(LoadScopeScheduling):
@@ -160,11 +166,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def keep_times(took: dict[str, float]) -> None:
     """Note these tests' times, over what they took before (the other tests' stay)."""
-    file = _durations_file()
-    file.parent.mkdir(parents=True, exist_ok=True)
-    scratch = file.with_suffix(f".{os.getpid()}")
-    scratch.write_text(json.dumps(took_before() | took, indent=0, sort_keys=True))
-    scratch.replace(file)  # whole, even when two runs finish at once
+    _durations_file().parent.mkdir(parents=True, exist_ok=True)
+    _write_whole(_durations_file(), took_before() | took)
 
 
 @pytest.hookimpl(optionalhook=True)
