@@ -169,6 +169,7 @@ def test_cors__origins_set_in_the_admin_ui(
     shows = re.search(sentence, " ".join(text.split()))
     assert shows, "the page no longer says where the admin UI shows the URL"
     api_access, api_urls = shows[1], shows[2]
+    # Still in the admin menu, where the main menu (open_admin_page's way in) is not shown
     link = page.get_by_role("link", name=api_access, exact=True)
     click_until(link, lambda: page.wait_for_url(f"**{link.get_attribute('href')}", timeout=5_000))
     expect(page.get_by_role("heading", name=api_urls, exact=True)).to_be_visible()
