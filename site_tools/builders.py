@@ -23,14 +23,10 @@ ZENSICAL_LEAVES_OUT = {
 _BIN = Path(sys.executable).parent
 
 
-def build(builder: str, out: Path, *, proof: bool = False) -> subprocess.CompletedProcess[str]:
-    """Build the site strictly into `out` (which must not exist yet); the caller checks the exit.
-
-    `proof` turns on the htmlproofer plugin of the MkDocs build (Zensical ignores that plugin).
-    """
+def build(builder: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """Build the site strictly into `out` (which must not exist yet); the caller checks the exit."""
     env = {
         **os.environ,
-        "HTMLPROOFER": "true" if proof else "false",
         "NO_MKDOCS_2_WARNING": "1",
         "DISABLE_MKDOCS_2_WARNING": "true",
     }

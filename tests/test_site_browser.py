@@ -104,7 +104,7 @@ def test_stable_anchors_exist_and_links_land(
         p for p in PAGES if f"#{anchor})" in (DOCS / f"{p}.md").read_text() and p != page
     ]
     for source in linked_from:  # the links readers click, on other pages
-        tab.goto(site_url + url_of(source))
+        tab.goto(site_url + url_of(source), wait_until="domcontentloaded")  # the link is there
         name = page.rsplit("/", 1)[-1]  # a link to that page, not to the same anchor here
         tab.locator(f"article a[href$='{name}/#{anchor}']").first.click()
         tab.wait_for_url(f"**{url_of(page)}#{anchor}")
