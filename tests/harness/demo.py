@@ -11,11 +11,13 @@ import re
 import shlex
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
+from harness.run import start_early
 from unleash_api import FEATURES, RUN, call, delete_flag
 from unleash_sandbox import Sandbox
 from unleash_sandbox.installs import shared_lock
@@ -96,12 +98,13 @@ class Shell:
         return done
 
 
-@pytest.fixture(scope="session")
-def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The flag the samples read, as the way-in page makes it: on in development."""
+TAGS = f"/api/admin/features/{DEMO_FLAG}/tags"
+
+
+def make_ready(unleash: Sandbox, cwd: Path) -> None:
+    """Run the way-in page's blocks that make the flag, in `cwd`, and tag the flag as this run's
+    (and as made by a test run, when it was not there before)."""
     admin = unleash.admin_token
-    tags = f"/api/admin/features/{DEMO_FLAG}/tags"
-    cwd = tmp_path_factory.mktemp("demo-flag")
     with shared_lock("demo-flag"):  # one run at a time makes the flag on a shared server
         existed = call(unleash, "GET", f"{FEATURES}/{DEMO_FLAG}", admin).status_code == 200
         create, *rest = demo_flag_blocks()
@@ -119,14 +122,41 @@ def demo_flag(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 )
         for value in [RUN] + ([] if existed else [CREATED_BY_DOCS]):
             body = {"type": "simple", "value": value}
-            call(unleash, "POST", tags, admin, json=body).raise_for_status()
-    yield DEMO_FLAG
+            call(unleash, "POST", TAGS, admin, json=body).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def demo_flag_making(
+    unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Future[None]]:
+    """The demo flag, being made in a thread of its own (make_ready). The page's last block waits
+    until the front-end API serves the new flag, about a second (measured): started at the
+    beginning of the session (_start_making_the_demo_flag), that wait runs while tests do."""
+    cwd = tmp_path_factory.mktemp("demo-flag")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        making = pool.submit(make_ready, unleash, cwd)
+        yield making
+    if making.exception() is not None:
+        return  # made by no one, or not tagged as this run's: nothing of ours to remove
+    admin = unleash.admin_token
     # Under the lock too: another run (or worker) that is making the flag ready, and has not
     # tagged it yet, must not see it deleted under its feet (measured: a 404 on its tag).
     with shared_lock("demo-flag"):
-        call(unleash, "DELETE", f"{tags}/simple/{RUN}", admin)
+        call(unleash, "DELETE", f"{TAGS}/simple/{RUN}", admin)
         call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
-        left = {t["value"] for t in call(unleash, "GET", tags, admin).json()["tags"]}
+        left = {t["value"] for t in call(unleash, "GET", TAGS, admin).json()["tags"]}
         if left == {CREATED_BY_DOCS}:
             delete_flag(unleash, DEMO_FLAG)
             call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
+
+
+@pytest.fixture(scope="session")
+def demo_flag(demo_flag_making: Future[None]) -> str:
+    """The flag the samples read, as the way-in page makes it: on in development."""
+    demo_flag_making.result()  # a failure to make it fails each test that reads it
+    return DEMO_FLAG
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_making_the_demo_flag(request: pytest.FixtureRequest) -> None:
+    start_early(request, "demo_flag_making")

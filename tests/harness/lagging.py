@@ -16,6 +16,7 @@ from intervals import TOKEN_CACHE_S, deadline
 
 from blocks import SHELL_FENCES, prerequisites, site_blocks
 from harness.demo import Shell
+from harness.run import start_early
 from unleash_api import call, create_token, delete_token
 from unleash_sandbox import Sandbox
 from unleash_sandbox._util import healthy
@@ -180,8 +181,4 @@ def rotation(
 def _start_lagging_probes(request: pytest.FixtureRequest) -> None:
     """Start the background waits at the beginning, when a lagging test is going to collect them."""
     for probe in ("rotation", "revocation_lags"):
-        if any(
-            item.get_closest_marker("lagging") and probe in getattr(item, "fixturenames", ())
-            for item in request.session.items
-        ):
-            request.getfixturevalue(probe)
+        start_early(request, probe, "lagging")

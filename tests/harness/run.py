@@ -323,3 +323,15 @@ def _has_line_numbers(entry: Any) -> bool:
         return entry.lineno is not None and entry.frame.lineno is not None
     except TypeError:  # `None - 1` inside pytest's TracebackEntry
         return False
+
+
+def start_early(request: pytest.FixtureRequest, fixture: str, marker: str | None = None) -> None:
+    """Set up the session fixture `fixture` now, at the start of the session, when a test of this
+    run uses it (and carries `marker`, if one is named): what it starts in the background then
+    runs while the other tests do."""
+    if any(
+        fixture in getattr(item, "fixturenames", ())
+        and (marker is None or item.get_closest_marker(marker))
+        for item in request.session.items
+    ):
+        request.getfixturevalue(fixture)
