@@ -5,6 +5,7 @@ pytest_plugins = [
     "harness.run",
     "harness.server",
     "harness.demo",
+    "harness.flags",
     "harness.samples",
     "harness.scratch",
     "harness.cors",

@@ -5,64 +5,20 @@ The CORS tests change the server's allowed origins and put back what was there b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from intervals import FRONT_END_CHANGE_S, deadline, within
+from intervals import FRONT_END_CHANGE_S, within
 
 from harness.cors import CORS, allowed_origins
 from harness.demo import demo_flag_blocks, run_bash
-from unleash_api import FEATURES, RUN, call, delete_flag, poll_until
+from harness.flags import FRONTEND, WAIT, toggles
+from unleash_api import FEATURES, call, poll_until
 from unleash_sandbox import Sandbox
 from version_notes import server_major
 
-FRONTEND = "/api/frontend"
-
 PAGE = "reference/front-end-api.md"
-WAIT = deadline(FRONT_END_CHANGE_S)  # for a change to reach the front-end API
-
-
-def toggles(unleash: Sandbox, query: str = "", **kwargs: Any) -> dict[str, dict[str, Any]]:
-    method = "POST" if "json" in kwargs else "GET"
-    answer = call(unleash, method, f"{FRONTEND}{query}", unleash.frontend_token, **kwargs)
-    assert answer.status_code == 200, answer.text
-    return {t["name"]: t for t in answer.json()["toggles"]}
-
-
-@pytest.fixture
-def make_flag(unleash: Sandbox) -> Iterator[Callable[..., str]]:
-    """Flags for one test, on in development with the given strategy; deleted afterwards."""
-    made: list[str] = []
-
-    def make(suffix: str, strategy: dict[str, Any] | None, on: bool = True) -> str:
-        name = f"{RUN}-{suffix}"
-        call(unleash, "POST", FEATURES, unleash.admin_token, json={"name": name}).raise_for_status()
-        made.append(name)
-        env = f"{FEATURES}/{name}/environments/development"
-        if strategy is not None:
-            call(
-                unleash, "POST", f"{env}/strategies", unleash.admin_token, json=strategy
-            ).raise_for_status()
-        if on:
-            call(unleash, "POST", f"{env}/on", unleash.admin_token).raise_for_status()
-        return name
-
-    yield make
-    for name in made:
-        delete_flag(unleash, name)
-
-
-USER_42 = {
-    "name": "flexibleRollout",
-    "parameters": {"rollout": "100", "stickiness": "default", "groupId": "x"},
-    "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42"]}],
-}
-REGION_EU = {
-    **USER_42,
-    "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
-}
 
 
 @pytest.mark.claim('reference/front-end-api.md', 'Requests need a [front-end token](api-tokens-and-client-keys.md#front-end-tokens) in the `Authorization` header.')  # fmt: skip
@@ -78,38 +34,24 @@ def test_front_end_tokens__other_tokens_are_refused(unleash: Sandbox) -> None:
 @pytest.mark.claim("reference/api-tokens-and-client-keys.md", "It can therefore do little: it reads, through the [front-end API](front-end-api.md), only the flags that are on for one environment, already evaluated for the context you send.")  # fmt: skip
 @pytest.mark.claim(PAGE, "The answer lists the flags that are **on** for the token's environment and the context you send, with the variant of each; flags that are off are left out:", "The answer's `toggles` list has an entry for each flag that is on; with the flag `docs-demo` on in `development` for everyone, its entry is:")  # fmt: skip
 def test_front_end_tokens__only_flags_that_are_on(
-    unleash: Sandbox, make_flag: Callable[..., str]
+    unleash: Sandbox, served_flags: dict[str, str]
 ) -> None:
-    on = make_flag("on", {"name": "default"})
-    off = make_flag("off", {"name": "default"}, on=False)
-
-    def served() -> dict[str, Any] | None:
-        found = toggles(unleash)
-        return found if on in found else None
-
-    found, _ = poll_until("the new flag in the front-end API", served, WAIT)
-    assert found[on]["enabled"] is True and off not in found
+    found = toggles(unleash)
+    assert found[served_flags["on"]]["enabled"] is True and served_flags["off"] not in found
 
 
 @pytest.mark.claim("troubleshooting.md", '**The context of a `POST` to the front-end API**: fields outside `"context"` are ignored, and the server still answers `200`; see [passing context](reference/front-end-api.md#context).')  # fmt: skip
 @pytest.mark.claim(PAGE, "The server evaluates each flag for the *context* you send: a user id, a session id, custom properties.", 'Send it as query parameters of a `GET`:', 'the standard fields by name: `?userId=42&sessionId=abc`;', 'custom properties as `properties[region]=eu`, or simply as `region=eu`.', 'Or `POST` the same to `/api/frontend` with a JSON body whose context is wrapped in `"context"` (this one asks whether `docs-demo` is among the flags that are on):', 'A flag whose strategy has a constraint, say *userId is 42*, is then listed for user `42` and left out for everybody else.')  # fmt: skip
 def test_passing_context__user_id_and_custom_properties(
-    unleash: Sandbox, make_flag: Callable[..., str]
+    unleash: Sandbox, served_flags: dict[str, str]
 ) -> None:
-    user_flag = make_flag("user-42", USER_42)
-    region_flag = make_flag("region-eu", REGION_EU)
-    poll_until(
-        "the new flags", lambda: True if user_flag in toggles(unleash, "?userId=42") else None, WAIT
-    )
+    user_flag, region_flag = served_flags["user-42"], served_flags["region-eu"]
+    assert user_flag in toggles(unleash, "?userId=42")
     assert user_flag not in toggles(unleash, "?userId=7")
     assert user_flag in toggles(unleash, json={"context": {"userId": "42"}})
     assert user_flag not in toggles(unleash, json={"userId": "42"})  # context must be wrapped
     for query in ("?properties[region]=eu", "?region=eu"):
-        poll_until(
-            f"{query} to select the flag",
-            lambda q=query: True if region_flag in toggles(unleash, q) else None,
-            WAIT,
-        )
+        assert region_flag in toggles(unleash, query), query
     assert region_flag not in toggles(unleash, "?region=us")
     assert region_flag in toggles(unleash, json={"context": {"properties": {"region": "eu"}}})
     assert user_flag in toggles(unleash, "?userId=42&sessionId=abc")  # standard fields by name
