@@ -8,15 +8,16 @@ it must end up as the page's Admin API blocks leave `docs-demo`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from blocks import DOCS, WAY_IN
 from harness.browser import on_off, open_project
-from unleash_api import FEATURES, RUN, call, delete_flag
+from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
+from unleash_sandbox.flags import FEATURES
 from version_notes import server_major
 
 PARAGRAPH = next(
@@ -25,10 +26,10 @@ PARAGRAPH = next(
 
 
 @pytest.fixture
-def flag_name(unleash: Sandbox) -> Iterator[str]:
+def flag_name(flag_bin: Callable[[list[str]], None]) -> Iterator[str]:
     name = f"{RUN}-ui-flag"
     yield name
-    delete_flag(unleash, name)
+    flag_bin([name])
 
 
 @pytest.mark.claim('get-started.md', "On the flag's page, switch it on in **development**: the flag gets the same strategy as above.")  # fmt: skip

@@ -71,29 +71,6 @@ def delete_token(unleash: Sandbox, secret: str) -> None:
     call(unleash, "DELETE", f"/api/admin/api-tokens/{secret}", unleash.admin_token)
 
 
-FEATURES = "/api/admin/projects/default/features"
-
-
-def delete_flag(unleash: Sandbox, name: str) -> None:
-    """Archive and delete a flag of the default project.
-
-    First wait (up to 5 s) for Unleash to record the flag's first lifecycle stage: Unleash 8.2
-    writes it in the background after the flag is made, and when the flag is gone by then, that
-    write breaks a foreign key and the server exits (measured: its log ends with the insert into
-    feature_lifecycles). A server without that stage simply waits the 5 s once per flag."""
-
-    def recorded() -> bool | None:
-        stages = call(unleash, "GET", f"{FEATURES}/{name}/lifecycle", unleash.admin_token)
-        return True if stages.status_code != 200 or stages.json() else None
-
-    try:
-        poll(f"the lifecycle stage of {name}", recorded, 5, 0.1)
-    except SandboxError:
-        pass  # no stage within 5 s: this server records none
-    call(unleash, "DELETE", f"{FEATURES}/{name}", unleash.admin_token)  # archive ...
-    call(unleash, "DELETE", f"/api/admin/archive/{name}", unleash.admin_token)  # ... and delete
-
-
 @contextmanager
 def tokens_named_in(unleash: Sandbox, code: str) -> Iterator[None]:
     """Delete the tokens a sample makes: new ones whose name (in quotes) its code mentions."""

@@ -31,6 +31,7 @@ from typing import Any
 
 from . import Sandbox
 from ._util import http
+from .flags import delete_flags
 
 PAGE_TOKEN_NAME = "checkout-service"  # the name the pages give the token they create
 TOKENS = [  # (name, type as created, environment, projects)
@@ -93,9 +94,7 @@ class Planted:
         for secret in self.tokens:
             http("DELETE", f"{server.url}/api/admin/api-tokens/{secret}", server.admin_token)
         http("DELETE", f"{server.url}/api/admin/user-admin/{self.user_id}", server.admin_token)
-        base = f"{server.url}/api/admin"
-        http("DELETE", f"{base}/projects/default/features/{self.flag}", server.admin_token)
-        http("DELETE", f"{base}/archive/{self.flag}", server.admin_token)
+        delete_flags(server, [self.flag])
 
 
 def plant(server: Sandbox, origins_before: list[str] | None = None) -> Planted:

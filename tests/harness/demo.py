@@ -18,8 +18,9 @@ import pytest
 
 from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
 from harness.run import start_early
-from unleash_api import FEATURES, RUN, call, delete_flag
+from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
+from unleash_sandbox.flags import FEATURES, delete_flags
 from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.processes import env_without
 
@@ -146,7 +147,7 @@ def demo_flag_making(
         call(unleash, "DELETE", f"/api/admin/tags/simple/{RUN}", admin)
         left = {t["value"] for t in call(unleash, "GET", TAGS, admin).json()["tags"]}
         if left == {CREATED_BY_DOCS}:
-            delete_flag(unleash, DEMO_FLAG)
+            delete_flags(unleash, [DEMO_FLAG])
             call(unleash, "DELETE", f"/api/admin/tags/simple/{CREATED_BY_DOCS}", admin)
 
 

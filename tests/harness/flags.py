@@ -15,8 +15,9 @@ import pytest
 from intervals import FRONT_END_CHANGE_S, deadline
 
 from harness.run import start_early
-from unleash_api import FEATURES, RUN, call, delete_flag, poll_until
+from unleash_api import RUN, call, poll_until
 from unleash_sandbox import Sandbox
+from unleash_sandbox.flags import FEATURES, delete_flags
 
 FRONTEND = "/api/frontend"
 WAIT = deadline(FRONT_END_CHANGE_S)  # for a change to reach the front-end API
@@ -45,10 +46,24 @@ def new_flag(unleash: Sandbox, suffix: str, strategy: dict[str, Any] | None, on:
     return name
 
 
+@pytest.fixture(scope="session")
+def flag_bin(unleash: Sandbox) -> Iterator[Callable[[list[str]], None]]:
+    """Flags of this run handed here are deleted in a thread: deleting a flag safely takes
+    about a second of waiting (unleash_sandbox.flags), which then runs while tests do. The end
+    of the session waits for the last, and reports a deletion that failed."""
+    deleting: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield lambda names: deleting.append(pool.submit(delete_flags, unleash, list(names)))
+    for done in deleting:
+        done.result()
+
+
 @pytest.fixture
-def make_flag(unleash: Sandbox) -> Iterator[Callable[..., str]]:
+def make_flag(
+    unleash: Sandbox, flag_bin: Callable[[list[str]], None]
+) -> Iterator[Callable[..., str]]:
     """Flags for one test, on in development (unless `on=False`) with the given strategy;
-    deleted afterwards."""
+    deleted afterwards (flag_bin)."""
     made: list[str] = []
 
     def make(suffix: str, strategy: dict[str, Any] | None, on: bool = True) -> str:
@@ -56,8 +71,7 @@ def make_flag(unleash: Sandbox) -> Iterator[Callable[..., str]]:
         return made[-1]
 
     yield make
-    for name in made:
-        delete_flag(unleash, name)
+    flag_bin(made)
 
 
 USER_42 = {
@@ -96,15 +110,16 @@ def _make_and_wait(unleash: Sandbox, made: list[str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def served_flags_making(unleash: Sandbox) -> Iterator[Future[dict[str, str]]]:
+def served_flags_making(
+    unleash: Sandbox, flag_bin: Callable[[list[str]], None]
+) -> Iterator[Future[dict[str, str]]]:
     """The flags of SERVED being made in a thread, until the front-end API serves them; deleted
     at the end of the session."""
     made: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         ready = pool.submit(_make_and_wait, unleash, made)
         yield ready
-    for name in made:
-        delete_flag(unleash, name)
+    flag_bin(made)
 
 
 @pytest.fixture(scope="session")
