@@ -17,7 +17,7 @@ from blocks import DOCS, WAY_IN
 from harness.browser import on_off, open_project
 from unleash_api import RUN, call
 from unleash_sandbox import Sandbox
-from unleash_sandbox.flags import FEATURES
+from unleash_sandbox.flags import FEATURES, delete_flags
 from version_notes import server_major
 
 PARAGRAPH = next(
@@ -26,10 +26,10 @@ PARAGRAPH = next(
 
 
 @pytest.fixture
-def flag_name(flag_bin: Callable[[list[str]], None]) -> Iterator[str]:
+def flag_name(unleash: Sandbox, clean_up_later: Callable[..., None]) -> Iterator[str]:
     name = f"{RUN}-ui-flag"
     yield name
-    flag_bin([name])
+    clean_up_later(delete_flags, unleash, [name])
 
 
 @pytest.mark.claim('get-started.md', "On the flag's page, switch it on in **development**: the flag gets the same strategy as above.")  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -128,7 +128,9 @@ def make_ready(unleash: Sandbox, cwd: Path) -> None:
 
 @pytest.fixture(scope="session")
 def demo_flag_making(
-    unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory
+    unleash: Sandbox,
+    tmp_path_factory: pytest.TempPathFactory,
+    clean_up_later: Callable[..., None],
 ) -> Iterator[Future[None]]:
     """The demo flag, being made in a thread of its own (make_ready). The page's last block waits
     until the front-end API serves the new flag, about a second (measured): started at the
@@ -137,8 +139,13 @@ def demo_flag_making(
     with ThreadPoolExecutor(max_workers=1) as pool:
         making = pool.submit(make_ready, unleash, cwd)
         yield making
-    if making.exception() is not None:
-        return  # made by no one, or not tagged as this run's: nothing of ours to remove
+    if making.exception() is None:  # else made by no one, or not tagged as this run's
+        clean_up_later(let_go, unleash)
+
+
+def let_go(unleash: Sandbox) -> None:
+    """Take this run's tag off the flag; the run that lets go last deletes the flag, if a test
+    run made it."""
     admin = unleash.admin_token
     # Under the lock too: another run (or worker) that is making the flag ready, and has not
     # tagged it yet, must not see it deleted under its feet (measured: a 404 on its tag).

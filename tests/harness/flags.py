@@ -46,24 +46,12 @@ def new_flag(unleash: Sandbox, suffix: str, strategy: dict[str, Any] | None, on:
     return name
 
 
-@pytest.fixture(scope="session")
-def flag_bin(unleash: Sandbox) -> Iterator[Callable[[list[str]], None]]:
-    """Flags of this run handed here are deleted in a thread: deleting a flag safely takes
-    about a second of waiting (unleash_sandbox.flags), which then runs while tests do. The end
-    of the session waits for the last, and reports a deletion that failed."""
-    deleting: list[Future[None]] = []
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        yield lambda names: deleting.append(pool.submit(delete_flags, unleash, list(names)))
-    for done in deleting:
-        done.result()
-
-
 @pytest.fixture
 def make_flag(
-    unleash: Sandbox, flag_bin: Callable[[list[str]], None]
+    unleash: Sandbox, clean_up_later: Callable[..., None]
 ) -> Iterator[Callable[..., str]]:
     """Flags for one test, on in development (unless `on=False`) with the given strategy;
-    deleted afterwards (flag_bin)."""
+    deleted afterwards, in the background (a safe deletion waits about a second)."""
     made: list[str] = []
 
     def make(suffix: str, strategy: dict[str, Any] | None, on: bool = True) -> str:
@@ -71,7 +59,7 @@ def make_flag(
         return made[-1]
 
     yield make
-    flag_bin(made)
+    clean_up_later(delete_flags, unleash, made)
 
 
 USER_42 = {
@@ -111,7 +99,7 @@ def _make_and_wait(unleash: Sandbox, made: list[str]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def served_flags_making(
-    unleash: Sandbox, flag_bin: Callable[[list[str]], None]
+    unleash: Sandbox, clean_up_later: Callable[..., None]
 ) -> Iterator[Future[dict[str, str]]]:
     """The flags of SERVED being made in a thread, until the front-end API serves them; deleted
     at the end of the session."""
@@ -119,7 +107,7 @@ def served_flags_making(
     with ThreadPoolExecutor(max_workers=1) as pool:
         ready = pool.submit(_make_and_wait, unleash, made)
         yield ready
-    flag_bin(made)
+    clean_up_later(delete_flags, unleash, made)
 
 
 @pytest.fixture(scope="session")

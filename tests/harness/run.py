@@ -8,6 +8,8 @@ import shutil
 import signal
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -335,3 +337,15 @@ def start_early(request: pytest.FixtureRequest, fixture: str, marker: str | None
         for item in request.session.items
     ):
         request.getfixturevalue(fixture)
+
+
+@pytest.fixture(scope="session")
+def clean_up_later() -> Iterator[Callable[..., None]]:
+    """`clean_up_later(work, *args)` runs `work(*args)` in a thread while the tests go on: for
+    clean-ups that wait on the server. The end of the session waits for each, and reports one
+    that failed. (A fixture that hands work here is torn down before it, since it requests it.)"""
+    handed: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield lambda work, *args: handed.append(pool.submit(work, *args))
+    for done in handed:
+        done.result()
