@@ -6,6 +6,7 @@ Claim tests and UI walks read the words a reader sees, so a page and its test ca
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from blocks import DOCS, ROOT
@@ -75,3 +76,22 @@ def walk(page: str) -> dict[str, list[str]]:
         ]  # fmt: skip
         for kind in ("labels", "urls")
     }
+
+
+class Links(HTMLParser):
+    """The ids of a page and the addresses it refers to (links, images, scripts, styles)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "a" and found.get("name"):
+            self.ids.add(str(found["name"]))
+        for key in ("href", "src"):
+            if (value := found.get(key)) and tag in ("a", "img", "script", "link", "source"):
+                self.refs.append(value)

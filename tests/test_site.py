@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from blocks import DOCS, site_blocks
+from pages import Links
 from site_tools.builders import build
 from unleash_sandbox import pins
 
@@ -103,30 +104,11 @@ def test_code_blocks_name_their_language(site: Path, md: Path) -> None:
         assert fence is None or shown == fence, (shown, fence)
 
 
-class _Links(HTMLParser):
-    """The ids of a page and the addresses it refers to (links, images, scripts, styles)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.refs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if found.get("id"):
-            self.ids.add(str(found["id"]))
-        if tag == "a" and found.get("name"):
-            self.ids.add(str(found["name"]))
-        for key in ("href", "src"):
-            if (value := found.get(key)) and tag in ("a", "img", "script", "link", "source"):
-                self.refs.append(value)
-
-
 def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
     """Checked here, not by a plugin: a builder may skip plugins it does not know (Zensical does)."""
     root, pages = site.resolve(), {}
     for file in root.rglob("*.html"):
-        parser = _Links()
+        parser = Links()
         parser.feed(file.read_text())
         pages[file.resolve()] = parser
     broken = []
