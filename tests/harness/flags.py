@@ -71,8 +71,9 @@ REGION_EU = {
     **USER_42,
     "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
 }
-# The flags `served_flags` makes: (strategy, on), and the query whose answer lists each once
-# the front-end API serves it (None: it is off, and listed for no one).
+# The flags `served_flags` makes, by key: (strategy, on, the query whose answer lists the flag
+# once the front-end API serves it; None for the flag that is off, which no answer lists). The
+# off flag is made before the last one waited for: an answer that lists that one has seen it.
 SERVED = {
     "on": ({"name": "default"}, True, ""),
     "off": ({"name": "default"}, False, None),
