@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,10 @@ from harness.scratch import (
     leftovers,
     own_sandbox_env,
 )
-from unleash_sandbox import Sandbox, SandboxError
+from unleash_api import RUN, call
+from unleash_sandbox import Sandbox, SandboxError, flags
 from unleash_sandbox._util import free_port, healthy
+from unleash_sandbox.flags import FEATURES
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -115,3 +118,28 @@ def test_sigterm_to_the_terminal_leaves_no_temp_files(scratch: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert_nothing_left(scratch)
+
+
+def test_a_flag_is_deleted_only_once_unleash_wrote_its_archived_stage(
+    unleash: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """unleash_sandbox.flags.delete_flags: by the time it deletes a flag from the archive,
+    Unleash has written the flag's `archived` stage (a write that, racing the deletion, brings the
+    server down); afterwards the flag is gone, archive included, and the server still answers."""
+    name = f"{RUN}-deleted"
+    call(unleash, "POST", FEATURES, unleash.admin_token, json={"name": name}).raise_for_status()
+    stages_at_deletion = []
+    passed_on = flags.http
+
+    def noting(method: str, url: str, token: str | None = None, body: Any = None) -> Any:
+        if method == "DELETE" and url == f"{unleash.url}/api/admin/archive/{name}":
+            lifecycle = call(unleash, "GET", f"{FEATURES}/{name}/lifecycle", unleash.admin_token)
+            stages_at_deletion.append([s["stage"] for s in lifecycle.json()])
+        return passed_on(method, url, token, body)
+
+    monkeypatch.setattr(flags, "http", noting)
+    flags.delete_flags(unleash, [name])
+    assert stages_at_deletion == [["initial", "archived"]]
+    found = call(unleash, "GET", f"/api/admin/search/features?query={name}&archived=IS:true",
+                 unleash.admin_token).json()["features"]  # fmt: skip
+    assert found == [] and healthy(unleash.url)
