@@ -1,4 +1,5 @@
-"""What the pages say, read for the tests: their tables, the guide's steps, the navigation.
+"""What the pages say, read for the tests: their tables, the guide's steps, the navigation, and
+the links of the built pages.
 
 Claim tests and UI walks read the words a reader sees, so a page and its test cannot drift apart.
 """
