@@ -14,9 +14,8 @@ from intervals import FRONT_END_CHANGE_S, within
 from harness.cors import CORS, allowed_origins
 from harness.demo import demo_flag_blocks, run_bash
 from harness.flags import FRONTEND, WAIT, toggles
-from unleash_api import call, poll_until
+from unleash_api import FEATURES, call, poll_until
 from unleash_sandbox import Sandbox
-from unleash_sandbox.flags import FEATURES
 from version_notes import server_major
 
 PAGE = "reference/front-end-api.md"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import unleash_api
 import unleash_sandbox
 from blocks import ROOT
 from harness.samples import PYTHON
@@ -21,10 +22,9 @@ from harness.scratch import (
     leftovers,
     own_sandbox_env,
 )
-from unleash_api import RUN, call
-from unleash_sandbox import Sandbox, SandboxError, flags
+from unleash_api import FEATURES, RUN, call
+from unleash_sandbox import Sandbox, SandboxError
 from unleash_sandbox._util import free_port, healthy
-from unleash_sandbox.flags import FEATURES
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -123,22 +123,21 @@ def test_sigterm_to_the_terminal_leaves_no_temp_files(scratch: Path) -> None:
 def test_a_flag_is_deleted_only_once_unleash_wrote_its_archived_stage(
     unleash: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """unleash_sandbox.flags.delete_flags: by the time it deletes a flag from the archive,
-    Unleash has written the flag's `archived` stage (a write that, racing the deletion, brings the
-    server down); afterwards the flag is gone, archive included, and the server still answers."""
+    """unleash_api.delete_flags: by the time it deletes a flag from the archive, Unleash has
+    written the flag's `archived` stage (a write that, racing the deletion, brings the server
+    down); afterwards the flag is gone, archive included, and the server still answers."""
     name = f"{RUN}-deleted"
     call(unleash, "POST", FEATURES, unleash.admin_token, json={"name": name}).raise_for_status()
     stages_at_deletion = []
-    passed_on = flags.http
 
-    def noting(method: str, url: str, token: str | None = None, body: Any = None) -> Any:
-        if method == "DELETE" and url == f"{unleash.url}/api/admin/archive/{name}":
-            lifecycle = call(unleash, "GET", f"{FEATURES}/{name}/lifecycle", unleash.admin_token)
+    def noting(server: Sandbox, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if method == "DELETE" and path == f"/api/admin/archive/{name}":
+            lifecycle = call(server, "GET", f"{FEATURES}/{name}/lifecycle", server.admin_token)
             stages_at_deletion.append([s["stage"] for s in lifecycle.json()])
-        return passed_on(method, url, token, body)
+        return call(server, method, path, *args, **kwargs)
 
-    monkeypatch.setattr(flags, "http", noting)
-    flags.delete_flags(unleash, [name])
+    monkeypatch.setattr(unleash_api, "call", noting)
+    unleash_api.delete_flags(unleash, [name])
     assert stages_at_deletion == [["initial", "archived"]]
     found = call(unleash, "GET", f"/api/admin/search/features?query={name}&archived=IS:true",
                  unleash.admin_token).json()["features"]  # fmt: skip

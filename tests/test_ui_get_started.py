@@ -15,9 +15,8 @@ from playwright.sync_api import Page, expect
 
 from blocks import DOCS, WAY_IN
 from harness.browser import on_off, open_project
-from unleash_api import RUN, call
+from unleash_api import FEATURES, RUN, call, delete_flags
 from unleash_sandbox import Sandbox
-from unleash_sandbox.flags import FEATURES, delete_flags
 from version_notes import server_major
 
 PARAGRAPH = next(

@@ -31,7 +31,6 @@ from typing import Any
 
 from . import Sandbox
 from ._util import http
-from .flags import delete_flags
 
 PAGE_TOKEN_NAME = "checkout-service"  # the name the pages give the token they create
 TOKENS = [  # (name, type as created, environment, projects)
@@ -88,13 +87,6 @@ class Planted:
         if not user or http("GET", f"{server.url}/api/admin/api-tokens", self.pat)[0] != 200:
             found.append(f"deleted: user {self.user_id} or their personal access token")
         return found
-
-    def remove(self, server: Sandbox) -> None:
-        """Take the planted things away again (a server the run did not start)."""
-        for secret in self.tokens:
-            http("DELETE", f"{server.url}/api/admin/api-tokens/{secret}", server.admin_token)
-        http("DELETE", f"{server.url}/api/admin/user-admin/{self.user_id}", server.admin_token)
-        delete_flags(server, [self.flag])
 
 
 def plant(server: Sandbox, origins_before: list[str] | None = None) -> Planted:

@@ -18,9 +18,8 @@ import pytest
 
 from blocks import WAY_IN, Block, built_on, expected_pattern, site_blocks
 from harness.run import start_early
-from unleash_api import RUN, call
+from unleash_api import FEATURES, RUN, call, delete_flags
 from unleash_sandbox import Sandbox
-from unleash_sandbox.flags import FEATURES, delete_flags
 from unleash_sandbox.installs import shared_lock
 from unleash_sandbox.processes import env_without
 

@@ -15,9 +15,8 @@ import pytest
 from intervals import FRONT_END_CHANGE_S, deadline
 
 from harness.run import start_early
-from unleash_api import RUN, call, poll_until
+from unleash_api import FEATURES, RUN, call, delete_flags, poll_until
 from unleash_sandbox import Sandbox
-from unleash_sandbox.flags import FEATURES, delete_flags
 
 FRONTEND = "/api/frontend"
 WAIT = deadline(FRONT_END_CHANGE_S)  # for a change to reach the front-end API
