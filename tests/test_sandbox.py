@@ -1,4 +1,8 @@
-"""The sandbox's faults: each ends in one clear message and a non-zero exit, with nothing left behind."""
+"""The sandbox's faults: each ends in one clear message and a non-zero exit, with nothing left behind.
+
+And one fault the tests could cause on any server: a flag deleted while Unleash still writes its
+lifecycle stage brings the server down (tests/unleash_api.delete_flags waits for that stage).
+"""
 
 from __future__ import annotations
 
