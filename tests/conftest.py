@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "harness.page",  # first: harness.server imports it
+    "harness.parallel",  # before harness.run, which imports it
     "harness.run",
     "harness.server",
     "harness.demo",
@@ -14,6 +15,5 @@ pytest_plugins = [
     "harness.site",
     "harness.browser",
     "harness.screenshots",
-    "harness.parallel",
     "harness.scope",
 ]

@@ -18,24 +18,26 @@ def queue(**units: list[str]) -> dict[str, dict[str, bool]]:
 def test_the_unit_that_took_longest_goes_first() -> None:
     units = queue(a=["a1", "a2", "a3"], ui=["ui1"], b=["b1"])
     took = {"a1": 1.0, "a2": 1.0, "a3": 1.0, "ui1": 9.0, "b1": 0.1}
-    assert next_unit(units, took, set()) == "ui"  # one long test outweighs three short ones
+    assert next_unit(units, took, set(), True) == "ui"  # one long test outweighs three short ones
     del units["ui"]
-    assert next_unit(units, took, set()) == "a"
+    assert next_unit(units, took, set(), True) == "a"
 
 
 def test_a_test_never_timed_counts_the_same_as_any_other() -> None:
     units = queue(small=["s1"], new=["n1", "n2"], old=["o1"])
     took = {"s1": 0.1, "o1": 2 * UNKNOWN_S}  # two new tests weigh as much as `old`: first wins
-    assert next_unit(units, took, set()) == "new"
-    assert next_unit(queue(x=["x1"], y=["y1"]), {}, set()) == "x"  # nothing timed: in order
+    assert next_unit(units, took, set(), True) == "new"
+    assert next_unit(queue(x=["x1"], y=["y1"]), {}, set(), True) == "x"  # nothing timed: in order
 
 
-def test_the_lagging_units_go_last_however_long() -> None:
-    units = queue(lagging=["l1"], quick=["q1"])
+def test_the_background_group_goes_last_however_long_and_to_its_worker_only() -> None:
+    units = queue(background=["l1"], quick=["q1"])
     took = {"l1": 60.0, "q1": 0.1}
-    assert next_unit(units, took, {"lagging"}) == "quick"
+    assert next_unit(units, took, {"background"}, True) == "quick"
+    assert next_unit(units, took, {"background"}, False) == "quick"
     del units["quick"]
-    assert next_unit(units, took, {"lagging"}) == "lagging"
+    assert next_unit(units, took, {"background"}, True) == "background"
+    assert next_unit(units, took, {"background"}, False) is None  # the other worker: nothing
 
 
 def test_times_are_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

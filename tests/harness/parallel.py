@@ -3,8 +3,12 @@
 Each worker has a session of its own: its own sandbox, browser and demo flag. Tests that share
 something costly to make are kept on one worker, so that it is made once: a site build (one group
 per builder), the server with a reader's settings, the second sandbox, a module's own fixtures
-(a second instance, the preview, the pages opened in the browser), and the lagging tests, which
-collect the background waits of their worker's session and run after everything else.
+(a second instance, the preview, the pages opened in the browser), and the background group.
+
+The background group is the tests that read work started at the start of the session, in the
+background (harness.run.start_early): the lagging tests, which collect waits on the server's
+caches, and the tests that read flags made then. It runs after everything else, on one worker
+named beforehand (BACKGROUND_WORKER), so that only that worker starts the work.
 
 The longest groups go first, by how long their tests took in the last runs on this machine
 (kept in the project cache): the short ones that come last even out the two workers' ends.
@@ -25,14 +29,29 @@ from unleash_sandbox.installs import cache_dir
 
 # Session fixtures costly enough to be made on one worker only: the tests using them share it.
 SHARED = ("readers", "special_server")
+# Session fixtures whose work starts in the background at the start of the session: the tests
+# that use them are the background group, run last by BACKGROUND_WORKER, the only worker that
+# starts that work (a run without workers starts it too).
+BACKGROUND = ("revocation_lags", "rotation", "served_flags_making")
+BACKGROUND_WORKER = "gw0"
+
+
+def runs_the_background_group(config: pytest.Config) -> bool:
+    """Whether this process runs the background group: a worker of a `--dist loadgroup` run
+    only when it is BACKGROUND_WORKER; any other process (no workers, another way to share
+    them out) may run any test."""
+    worker = getattr(config, "workerinput", None)
+    if worker is None or not config.getvalue("loadgroup"):
+        return True
+    return bool(worker["workerid"] == BACKGROUND_WORKER)
 
 
 def needs(item: pytest.Item) -> set[str]:
     """What a test shares with others: each name here keeps all its tests on one worker."""
     found = set()
-    if item.get_closest_marker("lagging"):
-        found.add("lagging")
     names = getattr(item, "fixturenames", ())
+    if item.get_closest_marker("lagging") or any(name in names for name in BACKGROUND):
+        found.add("background")
     callspec = getattr(item, "callspec", None)
     builder = callspec.params.get("builder") if callspec is not None else None
     if "site" in names:
@@ -63,6 +82,17 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
     return {nodeid: root(names[0]) for nodeid, names in shared.items() if names}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test of the background group runs only on the worker that started its work."""
+    if "background" in needs(item) and not runs_the_background_group(item.config):
+        worker = item.config.workerinput["workerid"]  # type: ignore[attr-defined]
+        raise AssertionError(
+            f"{item.nodeid} was given to {worker}: the background group runs on "
+            f"{BACKGROUND_WORKER}, which started its work (harness/parallel.py)"
+        )
+
+
 def _groups_file() -> Path:
     """Where the workers tell the controller each test's group (in the run's own folder)."""
     return Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "xdist-groups.json"
@@ -75,7 +105,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     reports its collection, so that no write comes after the controller has read the file."""
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
         of = groups(session.items)
-        last = sorted({of[i.nodeid] for i in session.items if i.get_closest_marker("lagging")})
+        last = sorted({of[i.nodeid] for i in session.items if "background" in needs(i)})
         _write_whole(_groups_file(), {"of": of, "last": last})
 
 
@@ -94,7 +124,7 @@ class GroupScheduling(LoadScopeScheduling):
     no longer lets a plugin rename a test: the groups travel in a file instead.)"""
 
     _of: dict[str, str] | None = None
-    _last: list[str] = []  # the groups of the lagging tests
+    _last: list[str] = []  # the background group (a list: what the workers wrote)
     _took: dict[str, float] | None = None  # each test's seconds in the last run
 
     def _split_scope(self, nodeid: str) -> str:
@@ -105,9 +135,19 @@ class GroupScheduling(LoadScopeScheduling):
         return self._of.get(nodeid, nodeid)
 
     def _assign_work_unit(self, node: Any) -> None:
+        """Give `node` the next unit it may run; a worker left with none is shut down once it
+        has finished what it has."""
         if self._took is None:
             self._took = took_before()
-        scope = next_unit(self.workqueue, self._took, set(self._last))
+        ids = {n.workerinput["workerid"] for n in self.nodes}  # (the named one may be gone)
+        runs_last = (
+            node.workerinput["workerid"] == BACKGROUND_WORKER or BACKGROUND_WORKER not in ids
+        )
+        scope = next_unit(self.workqueue, self._took, set(self._last), runs_last)
+        if scope is None:
+            if not self._pending_of(self.assigned_work[node]):
+                node.shutdown()
+            return
         self.workqueue.move_to_end(scope, last=False)
         super()._assign_work_unit(node)
 
@@ -130,11 +170,18 @@ class GroupScheduling(LoadScopeScheduling):
 UNKNOWN_S = 0.5  # a test with no time on record (about what the suite's tests take on average)
 
 
-def next_unit(queue: dict[str, dict[str, bool]], took: dict[str, float], last: set[str]) -> str:
+def next_unit(
+    queue: dict[str, dict[str, bool]], took: dict[str, float], last: set[str], runs_last: bool
+) -> str | None:
     """The unit to hand out next: the one whose tests took longest (a long unit taken late
-    leaves the other worker idle while it runs), the first of equals; the lagging tests' units
-    (`last`) only when nothing else is left, once their background waits have had the run."""
-    ahead = [scope for scope in queue if scope not in last] or list(queue)
+    leaves the other worker idle while it runs), the first of equals. The background group
+    (`last`) goes only to the worker that `runs_last`, and only when nothing else is left, once
+    its background work has had the run. None: nothing left for this worker."""
+    ahead = [scope for scope in queue if scope not in last]
+    if not ahead and runs_last:
+        ahead = list(queue)
+    if not ahead:
+        return None
     return max(ahead, key=lambda scope: sum(took.get(n, UNKNOWN_S) for n in queue[scope]))
 
 

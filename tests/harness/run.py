@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from harness.parallel import BACKGROUND, runs_the_background_group
 from unleash_sandbox import installs
 
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a run hangs
@@ -330,7 +331,10 @@ def _has_line_numbers(entry: Any) -> bool:
 def start_early(request: pytest.FixtureRequest, fixture: str, marker: str | None = None) -> None:
     """Set up the session fixture `fixture` now, at the start of the session, when a test of this
     run uses it (and carries `marker`, if one is named): what it starts in the background then
-    runs while the other tests do."""
+    runs while the other tests do. The background group's fixtures (harness.parallel) are set up
+    only by the process that runs that group."""
+    if fixture in BACKGROUND and not runs_the_background_group(request.config):
+        return
     if any(
         fixture in getattr(item, "fixturenames", ())
         and (marker is None or item.get_closest_marker(marker))
