@@ -8,6 +8,7 @@ pytest_plugins = [
     "harness.demo",
     "harness.flags",
     "harness.samples",
+    "harness.sdk_runs",
     "harness.scratch",
     "harness.cors",
     "harness.lagging",

@@ -7,8 +7,9 @@ per builder), the server with a reader's settings, the second sandbox, a module'
 
 The background group is the tests that read work started at the start of the session, in the
 background (harness.run.start_early): the lagging tests, which collect waits on the server's
-caches, and the tests that read flags made then. It runs after everything else, on one worker
-named beforehand (BACKGROUND_WORKER), so that only that worker starts the work.
+caches, and the tests that read flags made then or SDK runs that wait out timers. It runs after
+everything else, on one worker named beforehand (BACKGROUND_WORKER), so that only that worker
+starts the work.
 
 The longest groups go first, by how long their tests took in the last runs on this machine
 (kept in the project cache): the short ones that come last even out the two workers' ends.
@@ -32,7 +33,13 @@ SHARED = ("readers", "special_server")
 # Session fixtures whose work starts in the background at the start of the session: the tests
 # that use them are the background group, run last by BACKGROUND_WORKER, the only worker that
 # starts that work (a run without workers starts it too).
-BACKGROUND = ("revocation_lags", "rotation", "served_flags_making")
+BACKGROUND = (
+    "revocation_lags",
+    "rotation",
+    "served_flags_making",
+    "sdk_messages_making",
+    "sdk_waits_making",
+)
 BACKGROUND_WORKER = "gw0"
 
 
