@@ -1,7 +1,9 @@
 """The sandbox's faults: each ends in one clear message and a non-zero exit, with nothing left behind.
 
-And one fault the tests could cause on any server: a flag deleted while Unleash still writes its
-lifecycle stage brings the server down (tests/unleash_api.delete_flags waits for that stage).
+And two faults of the tests' own: a flag deleted while Unleash still writes its lifecycle stage
+brings the server down on any server (tests/unleash_api.delete_flags waits for that stage), and
+a call from a background thread that reads the proxy variables can break while pytest changes
+the environment (tests/unleash_api.call reads none for a server on loopback).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import signal
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -146,3 +149,17 @@ def test_a_flag_is_deleted_only_once_unleash_wrote_its_archived_stage(
     found = call(unleash, "GET", f"/api/admin/search/features?query={name}&archived=IS:true",
                  unleash.admin_token).json()["features"]  # fmt: skip
     assert found == [] and healthy(unleash.url)
+
+
+def test_a_call_to_a_loopback_server_reads_no_proxy_variable(
+    unleash: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading them iterates os.environ, which raised `KeyError: 'PYTEST_CURRENT_TEST'` in a
+    background wait once (pytest sets and removes that variable around every test). A proxy
+    that nothing answers shows whether they were read."""
+    if urlsplit(unleash.url).hostname not in unleash_api.LOOPBACK:
+        pytest.skip("a server beyond loopback may need the proxy: its calls read the variables")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    assert call(unleash, "GET", "/health").status_code == 200

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -34,9 +35,18 @@ def call(
     headers = dict(kwargs.pop("headers", {}))
     if token is not None:
         headers["Authorization"] = token
-    return (session or requests).request(
-        method, f"{unleash.url}{path}", headers=headers, timeout=TIMEOUT, **kwargs
-    )
+    url = f"{unleash.url}{path}"
+    if session is not None:
+        return session.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+    with requests.Session() as own:
+        # A server on loopback is never reached through a proxy, so requests need not read the
+        # proxy variables: it would iterate os.environ, which breaks in a background thread
+        # while pytest changes PYTEST_CURRENT_TEST (a KeyError, seen once in a lagging wait).
+        own.trust_env = urlsplit(url).hostname not in LOOPBACK
+        return own.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def message(response: requests.Response) -> str:
