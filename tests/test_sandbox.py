@@ -151,15 +151,18 @@ def test_a_flag_is_deleted_only_once_unleash_wrote_its_archived_stage(
     assert found == [] and healthy(unleash.url)
 
 
-def test_a_call_to_a_loopback_server_reads_no_proxy_variable(
-    unleash: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_call_to_a_loopback_server_reads_no_proxy_variable(unleash: Sandbox) -> None:
     """Reading them iterates os.environ, which raised `KeyError: 'PYTEST_CURRENT_TEST'` in a
     background wait once (pytest sets and removes that variable around every test). A proxy
-    that nothing answers shows whether they were read."""
+    that nothing answers shows whether they were read: set in a process of its own, so that this
+    worker's background threads, whose commands inherit its environment, never see it."""
     if urlsplit(unleash.url).hostname not in unleash_api.LOOPBACK:
         pytest.skip("a server beyond loopback may need the proxy: its calls read the variables")
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
-    assert call(unleash, "GET", "/health").status_code == 200
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    code = ("import sys; from unleash_api import call; from unleash_sandbox import Sandbox; "
+            f"print(call(Sandbox({unleash.url!r}, '', '', '', 'existing'), 'GET', '/health')"
+            ".status_code)")  # fmt: skip
+    done = subprocess.run([PYTHON, "-c", code], cwd=ROOT / "tests", capture_output=True, text=True,
+                          env={**env, "HTTP_PROXY": f"http://127.0.0.1:{free_port()}",
+                               "PYTHONPATH": str(ROOT)}, timeout=30)  # fmt: skip
+    assert done.stdout.strip() == "200", done.stderr[-2000:]
