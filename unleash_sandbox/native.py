@@ -20,8 +20,7 @@ from pathlib import Path
 
 from . import database
 from ._util import SandboxError, free_port, healthy
-from .installs import cache_dir, failure_log_dir, install, put_in_place
-from .installs import node as installs_node
+from .installs import cache_dir, failure_log_dir, install, node, put_in_place
 from .processes import spawn, stop_process, wait_until_ready
 
 START_DEADLINE_S = float(os.environ.get("UNLEASH_SANDBOX_START_TIMEOUT", "90"))
@@ -77,9 +76,8 @@ def start_unleash(
     url: str, node_modules: Path, env: dict[str, str], log: Path, stack: ExitStack
 ) -> subprocess.Popen[bytes]:
     """Run the installed Unleash on its Node (stopped by `stack`); return once /health answers."""
-    node = installs_node(node_modules)
     server = node_modules / "unleash-server" / "dist" / "server.js"
-    process = spawn([str(node), str(server)], log, env, None)
+    process = spawn([str(node(node_modules)), str(server)], log, env, None)
     stack.callback(stop_process, process, (signal.SIGTERM, signal.SIGKILL))
     wait_until_ready("Unleash", process, log, lambda: healthy(url, timeout=1.0), START_DEADLINE_S)
     return process
