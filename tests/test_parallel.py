@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from harness.parallel import UNKNOWN_S, keep_times, next_unit, took_before
+from harness.parallel import (
+    BACKGROUND_WORKER,
+    UNKNOWN_S,
+    GroupScheduling,
+    keep_times,
+    next_unit,
+    took_before,
+)
 
 pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
 
@@ -49,3 +58,49 @@ def test_times_are_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.Mon
     assert [p.name for p in tmp_path.iterdir()] == ["test-durations.json"]
     (tmp_path / "test-durations.json").write_text("{not json")
     assert took_before() == {}  # a damaged file is a first run, not a failed one
+
+
+class Worker:
+    """What the scheduler sees of a worker: its name, the tests sent to it, its shutdown."""
+
+    def __init__(self, name: str) -> None:
+        self.workerinput = {"workerid": name}
+        self.gateway = SimpleNamespace(id=name)
+        self.sent: list[int] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices: list[int]) -> None:
+        self.sent += indices
+
+    def shutdown(self) -> None:
+        self.shutting_down = True
+
+
+def test_a_worker_with_nothing_left_to_take_is_told_while_its_last_test_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other worker, holding one test, with only the background group left in the queue,
+    is told at once that this is its last test: a worker runs a test only once it knows what
+    comes after it, so untold it would wait with that test until the background group ends."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the workers write the groups
+    monkeypatch.setenv("UNLEASH_SANDBOX_CACHE", str(tmp_path))  # the times of the last run
+    other = "gw1" if BACKGROUND_WORKER == "gw0" else "gw0"
+    tests = ["ui1", "ui2", "short", "bg1", "bg2"]
+    groups = {"ui1": "ui", "ui2": "ui", "bg1": "background", "bg2": "background"}
+    (tmp_path / "xdist-groups.json").write_text(json.dumps({"of": groups, "last": ["background"]}))
+    keep_times({"ui1": 3.0, "ui2": 2.0, "short": 1.0})
+    config = SimpleNamespace(
+        getvalue=lambda name: ["2*popen"], option=SimpleNamespace(loadscopereorder=False)
+    )
+    scheduler = GroupScheduling(config)  # type: ignore[arg-type]
+    background, another = Worker(BACKGROUND_WORKER), Worker(other)
+    for worker in (background, another):
+        scheduler.add_node(worker)  # type: ignore[arg-type]
+        scheduler.add_node_collection(worker, tests)  # type: ignore[arg-type]
+    scheduler.schedule()
+    assert [tests[i] for i in background.sent] == ["ui1", "ui2"]  # the background group: later
+    assert [tests[i] for i in another.sent] == ["short"]
+    assert another.shutting_down  # told, with "short" still to run
+    assert not background.shutting_down
+    scheduler.mark_test_complete(background, tests.index("ui1"))  # type: ignore[arg-type]
+    assert [tests[i] for i in background.sent] == ["ui1", "ui2", "bg1", "bg2"]
