@@ -49,6 +49,19 @@ def test_the_background_group_goes_last_however_long_and_to_its_worker_only() ->
     assert next_unit(units, took, {"background"}, False) is None  # the other worker: nothing
 
 
+def test_the_background_group_goes_early_when_the_other_worker_can_end_the_rest() -> None:
+    """The page check's end, measured: the background worker asks while the other is nearly
+    done. Taking the last unit (1.1 s) and then the group (1.2 s, with the session's end, which
+    deletes the flags the group read) it would end 2.3 s later; taking the group now, 1.2 s
+    later, while the other worker ends the unit in about as long."""
+    units = queue(background=["b1", "b2"], refresh=["r1"])
+    took = {"b1": 0.05, "b2": 1.15, "r1": 1.1}
+    assert next_unit(units, took, {"background"}, True, [0.1]) == "background"
+    assert next_unit(units, took, {"background"}, True, [2.0]) == "refresh"  # the other: busy
+    assert next_unit(units, took, {"background"}, True, []) == "refresh"  # no other worker
+    assert next_unit(units, took, {"background"}, False, [0.1]) == "refresh"
+
+
 def test_times_are_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNLEASH_SANDBOX_CACHE", str(tmp_path))
     assert took_before() == {}  # a first run: nothing on record
@@ -88,7 +101,7 @@ def test_a_worker_with_nothing_left_to_take_is_told_while_its_last_test_waits(
     tests = ["ui1", "ui2", "short", "bg1", "bg2"]
     groups = {"ui1": "ui", "ui2": "ui", "bg1": "background", "bg2": "background"}
     (tmp_path / "xdist-groups.json").write_text(json.dumps({"of": groups, "last": ["background"]}))
-    keep_times({"ui1": 3.0, "ui2": 2.0, "short": 1.0})
+    keep_times({"ui1": 3.0, "ui2": 2.0, "short": 1.0, "bg1": 0.1, "bg2": 0.1})
     config = SimpleNamespace(
         getvalue=lambda name: ["2*popen"], option=SimpleNamespace(loadscopereorder=False)
     )

@@ -7,9 +7,10 @@ per builder), the server with a reader's settings, the second sandbox, a module'
 
 The background group is the tests that read work started at the start of the session, in the
 background (harness.run.start_early): the lagging tests, which collect waits on the server's
-caches, and the tests that read flags made then or SDK runs that wait out timers. It runs after
-everything else, on one worker named beforehand (BACKGROUND_WORKER), so that only that worker
-starts the work.
+caches, and the tests that read flags made then or SDK runs that wait out timers. It runs on
+one worker named beforehand (BACKGROUND_WORKER), so that only that worker starts the work, and
+as late as it can: once what is left takes the other worker no longer than the group (with the
+end of that worker's session, which deletes what it made) takes this one.
 
 The longest groups go first, by how long their tests took in the last runs on this machine
 (kept in the project cache): the short ones that come last even out the two workers' ends.
@@ -152,12 +153,22 @@ class GroupScheduling(LoadScopeScheduling):
         runs_last = (
             node.workerinput["workerid"] == BACKGROUND_WORKER or BACKGROUND_WORKER not in ids
         )
-        scope = next_unit(self.workqueue, self._took, set(self._last), runs_last)
+        others = [
+            sum(self._took.get(nodeid, UNKNOWN_S) for nodeid in self._pending(other))
+            for other in self.nodes
+            if other is not node and not other.shutting_down
+        ]
+        scope = next_unit(self.workqueue, self._took, set(self._last), runs_last, others)
         if scope is None:
             node.shutdown()
             return
         self.workqueue.move_to_end(scope, last=False)
         super()._assign_work_unit(node)
+
+    def _pending(self, node: Any) -> list[str]:
+        """The tests handed to `node` that it has not finished."""
+        units = self.assigned_work.get(node, {}).values()
+        return [nodeid for unit in units for nodeid, done in unit.items() if not done]
 
     def _reschedule(self, node: Any) -> None:
         """Give `node` its next unit when one test is left in its queue, not two as xdist does.
@@ -179,18 +190,39 @@ UNKNOWN_S = 0.5  # a test with no time on record (about what the suite's tests t
 
 
 def next_unit(
-    queue: dict[str, dict[str, bool]], took: dict[str, float], last: set[str], runs_last: bool
+    queue: dict[str, dict[str, bool]],
+    took: dict[str, float],
+    last: set[str],
+    runs_last: bool,
+    others: list[float] = [],  # noqa: B006 (read, never changed)
 ) -> str | None:
     """The unit to hand out next: the one whose tests took longest (a long unit taken late
-    leaves the other worker idle while it runs), the first of equals. The background group
-    (`last`) goes only to the worker that `runs_last`, and only when nothing else is left, once
-    its background work has had the run. None: nothing left for this worker."""
+    leaves the other worker idle while it runs), the first of equals. None: nothing left for
+    this worker.
+
+    The background group (`last`) goes only to the worker that `runs_last`, as late as it can,
+    so that its background work has had the run: when nothing else is left, or when the other
+    workers (`others`: the seconds of tests each still has) would end the rest no later than this
+    one would end the longest unit and the group after it. Otherwise this worker would take a
+    unit while the others ran out of work, and run the group alone at the end."""
+
+    def seconds(scope: str) -> float:
+        return sum(took.get(nodeid, UNKNOWN_S) for nodeid in queue[scope])
+
     ahead = [scope for scope in queue if scope not in last]
-    if not ahead and runs_last:
-        ahead = list(queue)
+    background = [scope for scope in queue if scope in last]
+    if not runs_last or not background:
+        return max(ahead, key=seconds, default=None)
     if not ahead:
-        return None
-    return max(ahead, key=lambda scope: sum(took.get(n, UNKNOWN_S) for n in queue[scope]))
+        return background[0]
+    longest = max(ahead, key=seconds)
+    group = sum(seconds(scope) for scope in background)
+    if (
+        others
+        and (sum(others) + sum(map(seconds, ahead))) / len(others) <= seconds(longest) + group
+    ):
+        return background[0]
+    return longest
 
 
 def _durations_file() -> Path:
