@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from harness.parallel import (
     BACKGROUND_WORKER,
+    ENDS_THE_SESSION,
+    MADE_FOR_THE_WORKER,
     UNKNOWN_S,
     GroupScheduling,
     keep_times,
     next_unit,
+    seconds_of,
+    shared_fixtures,
     took_before,
 )
+from harness.run import after_its_tests, pytest_runtest_logfinish
 
 pytestmark = pytest.mark.serverless  # no server: the same answer on any (harness/scope.py)
 
@@ -117,3 +123,54 @@ def test_a_worker_with_nothing_left_to_take_is_told_while_its_last_test_waits(
     assert not background.shutting_down
     scheduler.mark_test_complete(background, tests.index("ui1"))  # type: ignore[arg-type]
     assert [tests[i] for i in background.sent] == ["ui1", "ui2", "bg1", "bg2"]
+
+
+def test_work_after_the_last_test_of_a_background_fixture_starts_once() -> None:
+    """The served flags are deleted once the last test that reads them has run (harness/flags.py),
+    while the tests after it go on; the end of the session starts it only if that never came."""
+    started: list[str] = []
+    tests = [("t1", ["served_flags_making"]), ("t2", []), ("t3", ["served_flags_making"])]
+    items = [SimpleNamespace(nodeid=nodeid, fixturenames=names) for nodeid, names in tests]
+    request: Any = SimpleNamespace(session=SimpleNamespace(items=items))
+    at_the_end = after_its_tests(request, "served_flags_making", lambda: started.append("done"))
+    for nodeid in ("t1", "t2"):
+        pytest_runtest_logfinish(nodeid)
+    assert started == []  # t3 reads them still
+    pytest_runtest_logfinish("t3")
+    assert started == ["done"]
+    at_the_end()  # the fixture's end: nothing more to start
+    assert started == ["done"]
+    at_the_end = after_its_tests(request, "served_flags_making", lambda: started.append("end"))
+    pytest_runtest_logfinish("t1")  # a run stopped before t3
+    at_the_end()
+    assert started == ["done", "end"]
+    with pytest.raises(AssertionError, match="may run in another process"):
+        after_its_tests(request, "browser", lambda: None)
+
+
+def test_a_test_time_leaves_out_the_workers_start_and_end() -> None:
+    """The first test of a worker makes its sandbox and browser, its last ends them: neither is
+    that test's time, or the order of the next run would follow the order of this one."""
+
+    def report(when: str, duration: float, *noted: tuple[str, Any]) -> Any:
+        return SimpleNamespace(when=when, duration=duration, user_properties=list(noted))
+
+    assert seconds_of(report("setup", 4.0, (MADE_FOR_THE_WORKER, 3.5))) == 0.5
+    assert seconds_of(report("call", 1.0, (MADE_FOR_THE_WORKER, 3.5))) == 1.0
+    assert seconds_of(report("teardown", 0.2, (MADE_FOR_THE_WORKER, 3.5))) == 0.2
+    assert seconds_of(report("teardown", 1.3, (ENDS_THE_SESSION, True))) == 0.0
+    assert seconds_of(report("setup", 0.3)) == 0.3
+
+
+def test_a_fixture_is_the_workers_when_tests_of_two_units_use_it() -> None:
+    def item(nodeid: str, **scopes: str) -> Any:
+        defs = {name: [SimpleNamespace(scope=scope)] for name, scope in scopes.items()}
+        return SimpleNamespace(nodeid=nodeid, _fixtureinfo=SimpleNamespace(name2fixturedefs=defs))
+
+    items = [
+        item("site1", browser="session", site="session"),
+        item("site2", site="session", page="module"),
+        item("ui", browser="session", tmp_path="function"),
+    ]
+    groups = {"site1": "site-mkdocs", "site2": "site-mkdocs"}
+    assert shared_fixtures(items, groups) == {"browser"}  # the site build: its group's

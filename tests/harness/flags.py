@@ -8,13 +8,13 @@ in a thread, and waited for there (`served_flags_making`), while other tests run
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pytest
 from intervals import FRONT_END_CHANGE_S, deadline
 
-from harness.run import start_early
+from harness.run import after_its_tests, start_early
 from unleash_api import FEATURES, RUN, call, delete_flags, poll_until
 from unleash_sandbox import Sandbox
 
@@ -99,15 +99,22 @@ def _make_and_wait(unleash: Sandbox, made: list[str]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def served_flags_making(
-    unleash: Sandbox, clean_up_later: Callable[..., None]
+    request: pytest.FixtureRequest, unleash: Sandbox, clean_up_later: Callable[..., None]
 ) -> Iterator[Future[dict[str, str]]]:
     """The flags of SERVED being made in a thread, until the front-end API serves them; deleted
-    at the end of the session."""
+    in the background once the last test that reads them has run (a safe deletion waits about a
+    second: the tests after it go on meanwhile)."""
     made: list[str] = []
+
+    def delete() -> None:
+        wait([ready])  # (a test that failed before it read them did not wait for them)
+        delete_flags(unleash, made)
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         ready = pool.submit(_make_and_wait, unleash, made)
+        at_the_end = after_its_tests(request, "served_flags_making", lambda: clean_up_later(delete))
         yield ready
-    clean_up_later(delete_flags, unleash, made)
+    at_the_end()
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +91,6 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
     return {nodeid: root(names[0]) for nodeid, names in shared.items() if names}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test of the background group runs only on the worker that started its work."""
-    if "background" in needs(item) and not runs_the_background_group(item.config):
-        worker = item.config.workerinput["workerid"]  # type: ignore[attr-defined]
-        raise AssertionError(
-            f"{item.nodeid} was given to {worker}: the background group runs on "
-            f"{BACKGROUND_WORKER}, which started its work (harness/parallel.py)"
-        )
-
-
 def _groups_file() -> Path:
     """Where the workers tell the controller each test's group (in the run's own folder)."""
     return Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "xdist-groups.json"
@@ -108,11 +98,13 @@ def _groups_file() -> Path:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook tells the controller "collected"
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """In a worker of a `--dist loadgroup` run: write down the groups for the controller, which
-    reads and removes the file (both workers collect the same tests). Written before the worker
+    """Note the worker's shared fixtures. In a worker of a `--dist loadgroup` run:
+    write down the groups for the controller, which reads and removes the file (both workers collect the same tests). Written before the worker
     reports its collection, so that no write comes after the controller has read the file."""
+    of = groups(session.items)
+    _shared.clear()
+    _shared.update(shared_fixtures(session.items, of))
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
-        of = groups(session.items)
         last = sorted({of[i.nodeid] for i in session.items if "background" in needs(i)})
         _write_whole(_groups_file(), {"of": of, "last": last})
 
@@ -237,11 +229,81 @@ def took_before() -> dict[str, float]:
         return {}  # none yet (or unreadable): every test counts the same
 
 
+# A worker's own start and end: the session fixtures that tests of more than one unit use (its
+# sandbox, its browser, its demo flag) are made in the setup of whichever of them comes first,
+# and ended in the teardown of the worker's last test. Neither counts in a test's time: it would
+# move from test to test with the order of the run, and so would the order of the next run.
+MADE_FOR_THE_WORKER = "setup seconds spent on the worker's shared fixtures"
+ENDS_THE_SESSION = "its teardown ends the worker's session"
+_shared: set[str] = set()  # on a worker: the session fixtures that more than one unit uses
+_made_s = [0.0, 0]  # the current test's seconds in them so far; how deep in one it is
+
+
+def shared_fixtures(items: list[pytest.Item], of: dict[str, str]) -> set[str]:
+    """The session fixtures that tests of more than one unit use (`of`: each test's group)."""
+    units: dict[str, set[str]] = {}
+    for item in items:
+        infos = getattr(item, "_fixtureinfo", None)
+        for name, defs in infos.name2fixturedefs.items() if infos is not None else ():
+            if defs[-1].scope == "session":
+                units.setdefault(name, set()).add(of.get(item.nodeid, item.nodeid))
+    return {name for name, used_by in units.items() if len(used_by) > 1}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Any:
+    if fixturedef.argname not in _shared or _made_s[1]:  # (one made inside another: in its time)
+        return (yield)
+    began = time.perf_counter()
+    _made_s[1] = 1
+    try:
+        return (yield)
+    finally:
+        _made_s[0] += time.perf_counter() - began
+        _made_s[1] = 0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """A test of the background group runs only on the worker that started its work. The time
+    the setup spends on the worker's shared fixtures is noted in the test's reports."""
+    if "background" in needs(item) and not runs_the_background_group(item.config):
+        worker = item.config.workerinput["workerid"]  # type: ignore[attr-defined]
+        raise AssertionError(
+            f"{item.nodeid} was given to {worker}: the background group runs on "
+            f"{BACKGROUND_WORKER}, which started its work (harness/parallel.py)"
+        )
+    _made_s[0] = 0.0
+    try:
+        return (yield)
+    finally:
+        if _made_s[0]:
+            item.user_properties.append((MADE_FOR_THE_WORKER, _made_s[0]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    if nextitem is None:
+        item.user_properties.append((ENDS_THE_SESSION, True))
+    return (yield)
+
+
 _took_now: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _took_now[report.nodeid] = _took_now.get(report.nodeid, 0.0) + report.duration
+    _took_now[report.nodeid] = _took_now.get(report.nodeid, 0.0) + seconds_of(report)
+
+
+def seconds_of(report: pytest.TestReport) -> float:
+    """The seconds of one stage of a test (setup, call, teardown), without the worker's start and
+    end that it paid for."""
+    noted = dict(report.user_properties)
+    if report.when == "setup":
+        return max(report.duration - float(noted.get(MADE_FOR_THE_WORKER, 0.0)), 0.0)
+    if report.when == "teardown" and noted.get(ENDS_THE_SESSION):
+        return 0.0
+    return report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -343,6 +343,40 @@ def start_early(request: pytest.FixtureRequest, fixture: str, marker: str | None
         request.getfixturevalue(fixture)
 
 
+# Work to start once the last test that uses a fixture has run: (its tests not yet run, the
+# work), until the work starts (harness.run.after_its_tests).
+_after_use: list[tuple[set[str], Callable[[], None]]] = []
+
+
+def after_its_tests(
+    request: pytest.FixtureRequest, fixture: str, work: Callable[[], None]
+) -> Callable[[], None]:
+    """Start `work` once every test of this session that uses the session fixture `fixture`
+    has run. Returns what the fixture calls at its end: it starts the work if that never came
+    (a run stopped early).
+
+    Only for the background group's fixtures (harness.parallel): all the tests that use them run
+    in the process that set them up, so it sees when the last one is done."""
+    assert fixture in BACKGROUND, f"{fixture}: its tests may run in another process"
+    entry = ({item.nodeid for item in request.session.items if fixture in item.fixturenames}, work)
+    _after_use.append(entry)
+
+    def at_the_end() -> None:
+        if entry in _after_use:
+            _after_use.remove(entry)
+            work()
+
+    return at_the_end
+
+
+def pytest_runtest_logfinish(nodeid: str) -> None:
+    for entry in list(_after_use):
+        entry[0].discard(nodeid)
+        if not entry[0]:
+            _after_use.remove(entry)
+            entry[1]()
+
+
 @pytest.fixture(scope="session")
 def clean_up_later() -> Iterator[Callable[..., None]]:
     """`clean_up_later(work, *args)` runs `work(*args)` in a thread while the tests go on: for
