@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
+import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -239,6 +242,7 @@ def _watched() -> dict[str, Path]:
 
 def pytest_configure(config: pytest.Config) -> None:
     if _worker(config):  # a worker runs in the controller's folder (TMPDIR), checked by it
+        atexit.register(_end_the_worker_now)  # registered first, so it runs last
         return
     run_tmp = Path(tempfile.mkdtemp(prefix="unleash-docs-run-"))
     run_tmp.chmod(0o755)  # the sandbox's PostgreSQL runs as another user and must get through
@@ -247,6 +251,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RUN_TMP] = run_tmp
     _before.update({name: _entries(folder) for name, folder in _watched().items()})
     _before["last-failure"] = {_stamp(installs.failure_log_dir())}
+
+
+def _end_the_worker_now() -> None:
+    """A worker's last step, once its other exit handlers have run: it ends the process at once.
+
+    By then the worker has sent the controller everything, and the controller waits for the
+    process to end before it reports. Python's own clean-up of the worker's modules and objects
+    took about 0.3 s of that wait (measured), and cleans up nothing outside the process."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _stamp(path: Path) -> str:
