@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.parallel import (
+    BACKGROUND_END,
     BACKGROUND_WORKER,
     ENDS_THE_SESSION,
     MADE_FOR_THE_WORKER,
@@ -57,12 +58,15 @@ def test_the_background_group_goes_last_however_long_and_to_its_worker_only() ->
 
 def test_the_background_group_goes_early_when_the_other_worker_can_end_the_rest() -> None:
     """The page check's end, measured: the background worker asks while the other is nearly
-    done. Taking the last unit (1.1 s) and then the group (1.2 s, with the session's end, which
-    deletes the flags the group read) it would end 2.3 s later; taking the group now, 1.2 s
-    later, while the other worker ends the unit in about as long."""
+    done. Taking the last unit (1.1 s) and then the group (0.1 s, and 1.1 s for the session's
+    end, which deletes the flags the group read) it would end 2.3 s later; taking the group now,
+    1.2 s later, while the other worker ends the unit in about as long."""
     units = queue(background=["b1", "b2"], refresh=["r1"])
-    took = {"b1": 0.05, "b2": 1.15, "r1": 1.1}
-    assert next_unit(units, took, {"background"}, True, [0.1]) == "background"
+    took = {"b1": 0.05, "b2": 0.05, "r1": 1.1, BACKGROUND_END: 1.1}
+    assert next_unit(units, took, {"background"}, True, [0.5]) == "background"
+    del took[BACKGROUND_END]  # without the end that the group waits for, the unit goes first
+    assert next_unit(units, took, {"background"}, True, [0.5]) == "refresh"
+    took[BACKGROUND_END] = 1.1
     assert next_unit(units, took, {"background"}, True, [2.0]) == "refresh"  # the other: busy
     assert next_unit(units, took, {"background"}, True, []) == "refresh"  # no other worker
     assert next_unit(units, took, {"background"}, False, [0.1]) == "refresh"
@@ -158,7 +162,8 @@ def test_a_test_time_leaves_out_the_workers_start_and_end() -> None:
     assert seconds_of(report("setup", 4.0, (MADE_FOR_THE_WORKER, 3.5))) == 0.5
     assert seconds_of(report("call", 1.0, (MADE_FOR_THE_WORKER, 3.5))) == 1.0
     assert seconds_of(report("teardown", 0.2, (MADE_FOR_THE_WORKER, 3.5))) == 0.2
-    assert seconds_of(report("teardown", 1.3, (ENDS_THE_SESSION, True))) == 0.0
+    assert seconds_of(report("teardown", 1.3, (ENDS_THE_SESSION, False))) == 0.0
+    assert seconds_of(report("teardown", 1.3, (ENDS_THE_SESSION, True))) == 0.0  # (kept apart)
     assert seconds_of(report("setup", 0.3)) == 0.3
 
 

@@ -195,7 +195,7 @@ def next_unit(
     The background group (`last`) goes only to the worker that `runs_last`, as late as it can,
     so that its background work has had the run: when nothing else is left, or when the other
     workers (`others`: the seconds of tests each still has) would end the rest no later than this
-    one would end the longest unit and the group after it. Otherwise this worker would take a
+    one would end the longest unit and the group after it, with its end (BACKGROUND_END). Otherwise this worker would take a
     unit while the others ran out of work, and run the group alone at the end."""
 
     def seconds(scope: str) -> float:
@@ -208,7 +208,7 @@ def next_unit(
     if not ahead:
         return background[0]
     longest = max(ahead, key=seconds)
-    group = sum(seconds(scope) for scope in background)
+    group = sum(seconds(scope) for scope in background) + took.get(BACKGROUND_END, 0.0)
     if (
         others
         and (sum(others) + sum(map(seconds, ahead))) / len(others) <= seconds(longest) + group
@@ -233,8 +233,13 @@ def took_before() -> dict[str, float]:
 # sandbox, its browser, its demo flag) are made in the setup of whichever of them comes first,
 # and ended in the teardown of the worker's last test. Neither counts in a test's time: it would
 # move from test to test with the order of the run, and so would the order of the next run.
+# The end of the background worker's session, when the group ran last, is kept on its own:
+# it waits for the clean-up of what the group read (flags deleted once the server has written
+# their archived stage, about a second). The group is handed out with that time added, since
+# taken early, its clean-up runs while the worker goes on, and taken last, its worker waits.
 MADE_FOR_THE_WORKER = "setup seconds spent on the worker's shared fixtures"
 ENDS_THE_SESSION = "its teardown ends the worker's session"
+BACKGROUND_END = "(the end of a session whose last test is of the background group)"
 _shared: set[str] = set()  # on a worker: the session fixtures that more than one unit uses
 _made_s = [0.0, 0]  # the current test's seconds in them so far; how deep in one it is
 
@@ -284,7 +289,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     if nextitem is None:
-        item.user_properties.append((ENDS_THE_SESSION, True))
+        item.user_properties.append((ENDS_THE_SESSION, "background" in needs(item)))
     return (yield)
 
 
@@ -293,6 +298,8 @@ _took_now: dict[str, float] = {}
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _took_now[report.nodeid] = _took_now.get(report.nodeid, 0.0) + seconds_of(report)
+    if report.when == "teardown" and dict(report.user_properties).get(ENDS_THE_SESSION) is True:
+        _took_now[BACKGROUND_END] = report.duration
 
 
 def seconds_of(report: pytest.TestReport) -> float:
@@ -301,7 +308,7 @@ def seconds_of(report: pytest.TestReport) -> float:
     noted = dict(report.user_properties)
     if report.when == "setup":
         return max(report.duration - float(noted.get(MADE_FOR_THE_WORKER, 0.0)), 0.0)
-    if report.when == "teardown" and noted.get(ENDS_THE_SESSION):
+    if report.when == "teardown" and ENDS_THE_SESSION in noted:
         return 0.0
     return report.duration
 
