@@ -61,20 +61,19 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory() as out:
         build(Path(out))
-        server = serve_folder(Path(out), "127.0.0.1", compress=True)  # as static hosts serve
-        url = f"http://127.0.0.1:{server.server_address[1]}{PAGE}"
-        print(f"Lighthouse on {PAGE}")
-        for form, targets in TARGETS.items():
-            result = lighthouse(url, form, reports / form)
-            categories = result["categories"]  # type: ignore[index]
-            scores = {key: round(categories[key]["score"] * 100) for key in targets}  # type: ignore[index]
-            weight = result["audits"]["total-byte-weight"]["numericValue"]  # type: ignore[index]
-            line = ", ".join(f"{k} {v} (target {targets[k]})" for k, v in scores.items())
-            print(
-                f"  {form:<8} {line}; transferred {weight / 1000:.0f} KB (target <= {MAX_BYTES // 1000} KB)"
-            )
-            ok = ok and all(scores[k] >= targets[k] for k in targets) and weight <= MAX_BYTES
-        server.shutdown()
+        with serve_folder(Path(out), "127.0.0.1", compress=True) as server:  # as hosts serve
+            url = f"http://127.0.0.1:{server.server_address[1]}{PAGE}"
+            print(f"Lighthouse on {PAGE}")
+            for form, targets in TARGETS.items():
+                result = lighthouse(url, form, reports / form)
+                categories = result["categories"]  # type: ignore[index]
+                scores = {key: round(categories[key]["score"] * 100) for key in targets}  # type: ignore[index]
+                weight = result["audits"]["total-byte-weight"]["numericValue"]  # type: ignore[index]
+                line = ", ".join(f"{k} {v} (target {targets[k]})" for k, v in scores.items())
+                print(
+                    f"  {form:<8} {line}; transferred {weight / 1000:.0f} KB (target <= {MAX_BYTES // 1000} KB)"
+                )
+                ok = ok and all(scores[k] >= targets[k] for k in targets) and weight <= MAX_BYTES
     print(f"reports: {reports}/desktop.report.html, {reports}/mobile.report.html")
     print("all targets met" if ok else "some targets are not met")
     return 0 if ok else 1

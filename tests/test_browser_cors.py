@@ -36,9 +36,8 @@ def sample_origin(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A folder served from a second loopback origin: (the folder, its origin)."""
     web = tmp_path / "web"
     web.mkdir()
-    server = serve_folder(web, "127.0.0.2")
-    yield web, f"http://127.0.0.2:{server.server_address[1]}"
-    server.shutdown()
+    with serve_folder(web, "127.0.0.2") as server:
+        yield web, f"http://127.0.0.2:{server.server_address[1]}"
 
 
 def set_up_as_the_page_says(web: Path, origin: str, env: dict[str, str], runner: str) -> None:

@@ -3,12 +3,13 @@ to see what a browser or an SDK really sends, such as a preflight, and what it n
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+
+from site_tools.static import in_background
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-encoding",
               "content-length", "host"}  # fmt: skip
@@ -39,9 +40,5 @@ def forwarder(target: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with in_background(ThreadingHTTPServer(("127.0.0.1", 0), Forward)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()

@@ -32,6 +32,5 @@ def site(builder: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site_url(site: Path) -> Iterator[str]:
     """The built site, served on a free loopback port, as a static host would serve it."""
-    server = serve_folder(site, "127.0.0.1")
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_folder(site, "127.0.0.1") as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
