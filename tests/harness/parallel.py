@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,10 @@ def _groups_file() -> Path:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook tells the controller "collected"
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Note the worker's shared fixtures. In a worker of a `--dist loadgroup` run:
-    write down the groups for the controller, which reads and removes the file (both workers collect the same tests). Written before the worker
-    reports its collection, so that no write comes after the controller has read the file."""
+    """Note the worker's shared fixtures. In a worker of a `--dist loadgroup` run: write down
+    the groups for the controller, which reads and removes the file (both workers collect the
+    same tests). Written before the worker reports its collection, so that no write comes after
+    the controller has read the file."""
     of = groups(session.items)
     _shared.clear()
     _shared.update(shared_fixtures(session.items, of))
@@ -186,7 +188,7 @@ def next_unit(
     took: dict[str, float],
     last: set[str],
     runs_last: bool,
-    others: list[float] = [],  # noqa: B006 (read, never changed)
+    others: Sequence[float] = (),
 ) -> str | None:
     """The unit to hand out next: the one whose tests took longest (a long unit taken late
     leaves the other worker idle while it runs), the first of equals. None: nothing left for
@@ -195,8 +197,9 @@ def next_unit(
     The background group (`last`) goes only to the worker that `runs_last`, as late as it can,
     so that its background work has had the run: when nothing else is left, or when the other
     workers (`others`: the seconds of tests each still has) would end the rest no later than this
-    one would end the longest unit and the group after it, with its end (BACKGROUND_END). Otherwise this worker would take a
-    unit while the others ran out of work, and run the group alone at the end."""
+    one would end the longest unit and the group after it, with its end (BACKGROUND_END).
+    Otherwise this worker would take a unit while the others ran out of work, and run the group
+    alone at the end."""
 
     def seconds(scope: str) -> float:
         return sum(took.get(nodeid, UNKNOWN_S) for nodeid in queue[scope])
@@ -241,7 +244,14 @@ MADE_FOR_THE_WORKER = "setup seconds spent on the worker's shared fixtures"
 ENDS_THE_SESSION = "its teardown ends the worker's session"
 BACKGROUND_END = "(the end of a session whose last test is of the background group)"
 _shared: set[str] = set()  # on a worker: the session fixtures that more than one unit uses
-_made_s = [0.0, 0]  # the current test's seconds in them so far; how deep in one it is
+
+
+class _InShared:
+    """The current test's setup seconds in the worker's shared fixtures so far, and whether one
+    is being made now (one made inside another is in that one's time)."""
+
+    seconds = 0.0
+    making = False
 
 
 def shared_fixtures(items: list[pytest.Item], of: dict[str, str]) -> set[str]:
@@ -257,15 +267,15 @@ def shared_fixtures(items: list[pytest.Item], of: dict[str, str]) -> set[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Any:
-    if fixturedef.argname not in _shared or _made_s[1]:  # (one made inside another: in its time)
+    if fixturedef.argname not in _shared or _InShared.making:
         return (yield)
     began = time.perf_counter()
-    _made_s[1] = 1
+    _InShared.making = True
     try:
         return (yield)
     finally:
-        _made_s[0] += time.perf_counter() - began
-        _made_s[1] = 0
+        _InShared.seconds += time.perf_counter() - began
+        _InShared.making = False
 
 
 @pytest.hookimpl(wrapper=True)
@@ -278,12 +288,12 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
             f"{item.nodeid} was given to {worker}: the background group runs on "
             f"{BACKGROUND_WORKER}, which started its work (harness/parallel.py)"
         )
-    _made_s[0] = 0.0
+    _InShared.seconds = 0.0
     try:
         return (yield)
     finally:
-        if _made_s[0]:
-            item.user_properties.append((MADE_FOR_THE_WORKER, _made_s[0]))
+        if _InShared.seconds:
+            item.user_properties.append((MADE_FOR_THE_WORKER, _InShared.seconds))
 
 
 @pytest.hookimpl(wrapper=True)

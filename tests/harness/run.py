@@ -264,8 +264,8 @@ def _end_now(code: Callable[[], int | None]) -> None:
     it, took about 0.25 s at the end of each run, and of each worker, which the run waits for
     before it reports (measured)."""
     exit_code = code()
-    if exit_code is None:
-        return
+    if exit_code is None or getattr(sys, "last_value", None) is not None:
+        return  # (an exception that ended the process: Python ends it as it does)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -366,9 +366,14 @@ def start_early(request: pytest.FixtureRequest, fixture: str, marker: str | None
         request.getfixturevalue(fixture)
 
 
-# Work to start once the last test that uses a fixture has run: (its tests not yet run, the
-# work), until the work starts (harness.run.after_its_tests).
-_after_use: list[tuple[set[str], Callable[[], None]]] = []
+class _AfterUse:
+    """Work to start once the tests that use a fixture, `waiting`, have all run."""
+
+    def __init__(self, waiting: set[str], work: Callable[[], None]) -> None:
+        self.waiting, self.work = waiting, work
+
+
+_after_use: list[_AfterUse] = []  # until their work starts
 
 
 def after_its_tests(
@@ -381,23 +386,26 @@ def after_its_tests(
     Only for the background group's fixtures (harness.parallel): all the tests that use them run
     in the process that set them up, so it sees when the last one is done."""
     assert fixture in BACKGROUND, f"{fixture}: its tests may run in another process"
-    entry = ({item.nodeid for item in request.session.items if fixture in item.fixturenames}, work)
+    entry = _AfterUse({i.nodeid for i in request.session.items if fixture in i.fixturenames}, work)
     _after_use.append(entry)
 
     def at_the_end() -> None:
         if entry in _after_use:
-            _after_use.remove(entry)
-            work()
+            _start(entry)
 
     return at_the_end
 
 
+def _start(entry: _AfterUse) -> None:
+    _after_use.remove(entry)
+    entry.work()
+
+
 def pytest_runtest_logfinish(nodeid: str) -> None:
     for entry in list(_after_use):
-        entry[0].discard(nodeid)
-        if not entry[0]:
-            _after_use.remove(entry)
-            entry[1]()
+        entry.waiting.discard(nodeid)
+        if not entry.waiting:
+            _start(entry)
 
 
 @pytest.fixture(scope="session")
