@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     of = groups(session.items)
     _shared.clear()
     _shared.update(shared_fixtures(session.items, of))
+    _background.clear()
+    _background.update(i.nodeid for i in session.items if "background" in needs(i))
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
-        last = sorted({of[i.nodeid] for i in session.items if "background" in needs(i)})
+        last = sorted({of[nodeid] for nodeid in _background})
         _write_whole(_groups_file(), {"of": of, "last": last})
 
 
@@ -148,7 +150,7 @@ class GroupScheduling(LoadScopeScheduling):
             node.workerinput["workerid"] == BACKGROUND_WORKER or BACKGROUND_WORKER not in ids
         )
         others = [
-            sum(self._took.get(nodeid, UNKNOWN_S) for nodeid in self._pending(other))
+            expected_s(self._pending(other), self._took)
             for other in self.nodes
             if other is not node and not other.shutting_down
         ]
@@ -183,6 +185,11 @@ class GroupScheduling(LoadScopeScheduling):
 UNKNOWN_S = 0.5  # a test with no time on record (about what the suite's tests take on average)
 
 
+def expected_s(nodeids: Iterable[str], took: dict[str, float]) -> float:
+    """How long these tests should take, by their times in the last run."""
+    return sum(took.get(nodeid, UNKNOWN_S) for nodeid in nodeids)
+
+
 def next_unit(
     queue: dict[str, dict[str, bool]],
     took: dict[str, float],
@@ -202,7 +209,7 @@ def next_unit(
     alone at the end."""
 
     def seconds(scope: str) -> float:
-        return sum(took.get(nodeid, UNKNOWN_S) for nodeid in queue[scope])
+        return expected_s(queue[scope], took)
 
     ahead = [scope for scope in queue if scope not in last]
     background = [scope for scope in queue if scope in last]
@@ -244,6 +251,7 @@ MADE_FOR_THE_WORKER = "setup seconds spent on the worker's shared fixtures"
 ENDS_THE_SESSION = "its teardown ends the worker's session"
 BACKGROUND_END = "(the end of a session whose last test is of the background group)"
 _shared: set[str] = set()  # on a worker: the session fixtures that more than one unit uses
+_background: set[str] = set()  # the tests of the background group (node ids)
 
 
 class _InShared:
@@ -282,7 +290,7 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Any:
 def pytest_runtest_setup(item: pytest.Item) -> Any:
     """A test of the background group runs only on the worker that started its work. The time
     the setup spends on the worker's shared fixtures is noted in the test's reports."""
-    if "background" in needs(item) and not runs_the_background_group(item.config):
+    if item.nodeid in _background and not runs_the_background_group(item.config):
         worker = item.config.workerinput["workerid"]  # type: ignore[attr-defined]
         raise AssertionError(
             f"{item.nodeid} was given to {worker}: the background group runs on "
@@ -299,7 +307,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     if nextitem is None:
-        item.user_properties.append((ENDS_THE_SESSION, "background" in needs(item)))
+        item.user_properties.append((ENDS_THE_SESSION, item.nodeid in _background))
     return (yield)
 
 
