@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from blocks import ROOT
+from harness import run
 from harness.reader import NETWORK
 from harness.samples import PYTHON
 from harness.scratch import leftovers, own_sandbox_env
@@ -80,3 +81,20 @@ def test_package_tools_leave_nothing_in_an_empty_home(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(done.stdout.split()) == 2, done.stdout  # two versions: the calls were made
     assert sorted(p.name for p in home.iterdir()) == []
+
+
+@pytest.mark.serverless  # where the run's folder goes: no server asked
+def test_the_run_folder_is_made_in_memory_unless_tmpdir_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert run.run_folder_parent() is None  # TMPDIR's own: as tempfile.mkdtemp reads it
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(run, "IN_MEMORY", tmp_path)
+    monkeypatch.setattr(run, "ROOM_NEEDED", 1 << 20)
+    assert run.run_folder_parent() == str(tmp_path)
+    monkeypatch.setattr(run, "ROOM_NEEDED", 1 << 60)
+    assert run.run_folder_parent() is None  # too little room: the system's temp folder
+    monkeypatch.setattr(run, "IN_MEMORY", tmp_path / "absent")
+    monkeypatch.setattr(run, "ROOM_NEEDED", 0)
+    assert run.run_folder_parent() is None
