@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import json
-import time
-from concurrent.futures import Future
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from harness import parallel
 from harness.parallel import (
     BACKGROUND_END,
     BACKGROUND_WORKER,
     ENDS_THE_SESSION,
     MADE_FOR_THE_WORKER,
     UNKNOWN_S,
-    WORK_DONE,
     GroupScheduling,
     keep_times,
     next_unit,
-    ready_s,
     seconds_of,
     shared_fixtures,
     took_before,
@@ -77,47 +72,6 @@ def test_the_background_group_goes_early_when_the_other_worker_can_end_the_rest(
     assert next_unit(units, took, {"background"}, False, [0.1]) == "refresh"
 
 
-def test_the_background_group_goes_once_its_work_is_nearly_done() -> None:
-    """The page check's start, measured: the flags that the group reads are served 1.0 s after
-    the first test began, and deleted at the end of the group's worker in 1.2 s when the group
-    runs last. Taken once its work is done, the group lets that deletion run while the worker
-    goes on; taken before, its tests would wait for that work."""
-    units = queue(background=["b1"], walk=["w1"], build=["s1"])
-    took = {"b1": 0.1, "w1": 5.0, "s1": 4.0, BACKGROUND_END: 1.2}
-    work = ["served_flags_making"]
-    assert ready_s(work, took) is None  # no time on record: as before
-    assert next_unit(units, took, {"background"}, True, [0.0], None, 5.0) == "walk"
-    took[WORK_DONE + "served_flags_making"] = 3.0
-    ready = ready_s(work, took)
-    assert ready == 3.0
-    assert next_unit(units, took, {"background"}, True, [0.0], ready, 0.0) == "walk"
-    assert next_unit(units, took, {"background"}, True, [0.0], ready, 1.8) == "background"
-    assert next_unit(units, took, {"background"}, False, [0.0], ready, 5.0) == "walk"  # not its
-    took[WORK_DONE + "sdk_waits_making"] = 9.0  # the latest of the group's work counts
-    assert ready_s([*work, "sdk_waits_making"], took) == 9.0
-    assert ready_s([*work, "rotation"], took) is None  # one of them not on record
-
-
-def test_the_background_work_is_clocked_once_every_future_of_it_is_done(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """What a background fixture gives: a future, a dict or a tuple holding futures (the flags
-    being made, the SDK runs, a lagging probe), or none (done once it is made)."""
-    monkeypatch.setattr(parallel, "_work_done", {})
-    monkeypatch.setattr(parallel, "_first_test_began", [time.monotonic() - 2.0])
-    first, second = Future[int](), Future[int]()
-    parallel._clock_the_work("sdk_waits_making", {"a": first, "b": second})
-    parallel._clock_the_work("rotation", ({"seen": 1}, Future[int]()))
-    parallel._clock_the_work("served_flags_making", "nothing to wait for")
-    assert [name for name, _ in parallel.work_done()] == [WORK_DONE + "served_flags_making"]
-    first.set_result(1)
-    assert len(parallel.work_done()) == 1  # one of its two futures: not done yet
-    second.set_result(2)
-    done = dict(parallel.work_done())
-    assert set(done) == {WORK_DONE + "served_flags_making", WORK_DONE + "sdk_waits_making"}
-    assert 2.0 <= done[WORK_DONE + "sdk_waits_making"] < 60  # after the first test began
-
-
 def test_times_are_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNLEASH_SANDBOX_CACHE", str(tmp_path))
     assert took_before() == {}  # a first run: nothing on record
@@ -156,9 +110,7 @@ def test_a_worker_with_nothing_left_to_take_is_told_while_its_last_test_waits(
     other = "gw1" if BACKGROUND_WORKER == "gw0" else "gw0"
     tests = ["ui1", "ui2", "short", "bg1", "bg2"]
     groups = {"ui1": "ui", "ui2": "ui", "bg1": "background", "bg2": "background"}
-    (tmp_path / "xdist-groups.json").write_text(
-        json.dumps({"of": groups, "last": ["background"], "work": []})
-    )
+    (tmp_path / "xdist-groups.json").write_text(json.dumps({"of": groups, "last": ["background"]}))
     keep_times({"ui1": 3.0, "ui2": 2.0, "short": 1.0, "bg1": 0.1, "bg2": 0.1})
     config = SimpleNamespace(
         getvalue=lambda name: ["2*popen"], option=SimpleNamespace(loadscopereorder=False)

@@ -9,8 +9,8 @@ The background group is the tests that read work started at the start of the ses
 background (harness.run.start_early): the lagging tests, which collect waits on the server's
 caches, and the tests that read flags made then or SDK runs that wait out timers. It runs on
 one worker named beforehand (BACKGROUND_WORKER), so that only that worker starts the work, and
-not before that work is nearly done (by when it was done in the last run): run last, its worker
-would wait at the end for the deletion of what its tests read.
+as late as it can: once what is left takes the other worker no longer than the group (with the
+end of that worker's session, which deletes what it made) takes this one.
 
 The longest groups go first, by how long their tests took in the last runs on this machine
 (kept in the project cache): the short ones that come last even out the two workers' ends.
@@ -23,7 +23,6 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +110,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _background.update(i.nodeid for i in session.items if "background" in needs(i))
     if hasattr(session.config, "workerinput") and session.config.getvalue("loadgroup"):
         last = sorted({of[nodeid] for nodeid in _background})
-        work = sorted({n for i in session.items for n in BACKGROUND if n in i.fixturenames})
-        _write_whole(_groups_file(), {"of": of, "last": last, "work": work})
+        _write_whole(_groups_file(), {"of": of, "last": last})
 
 
 def _write_whole(file: Path, data: object) -> None:
@@ -131,14 +129,12 @@ class GroupScheduling(LoadScopeScheduling):
 
     _of: dict[str, str] | None = None
     _last: list[str] = []  # the background group (a list: what the workers wrote)
-    _work: list[str] = []  # the BACKGROUND fixtures of this run (the group's background work)
     _took: dict[str, float] | None = None  # each test's seconds in the last run
-    _began: float | None = None  # when the first unit was handed out (time.monotonic)
 
     def _split_scope(self, nodeid: str) -> str:
         if self._of is None:
             written = json.loads(_groups_file().read_text())
-            self._of, self._last, self._work = written["of"], written["last"], written["work"]
+            self._of, self._last = written["of"], written["last"]
             _groups_file().unlink()
         return self._of.get(nodeid, nodeid)
 
@@ -147,8 +143,8 @@ class GroupScheduling(LoadScopeScheduling):
         what it has is all it runs: a worker needs to know what comes after a test before it
         runs it (pytest's `nextitem`), so it would otherwise wait, its last test not yet run,
         until the other worker was nearly done (measured: a second idle in the page check)."""
-        if self._took is None or self._began is None:
-            self._took, self._began = took_before(), time.monotonic()
+        if self._took is None:
+            self._took = took_before()
         ids = {n.workerinput["workerid"] for n in self.nodes}  # (the named one may be gone)
         runs_last = (
             node.workerinput["workerid"] == BACKGROUND_WORKER or BACKGROUND_WORKER not in ids
@@ -158,11 +154,7 @@ class GroupScheduling(LoadScopeScheduling):
             for other in self.nodes
             if other is not node and not other.shutting_down
         ]
-        ready = ready_s(self._work, self._took)
-        now = time.monotonic() - self._began
-        scope = next_unit(
-            self.workqueue, self._took, set(self._last), runs_last, others, ready, now
-        )
+        scope = next_unit(self.workqueue, self._took, set(self._last), runs_last, others)
         if scope is None:
             node.shutdown()
             return
@@ -204,24 +196,17 @@ def next_unit(
     last: set[str],
     runs_last: bool,
     others: Sequence[float] = (),
-    ready: float | None = None,
-    now: float = 0.0,
 ) -> str | None:
     """The unit to hand out next: the one whose tests took longest (a long unit taken late
     leaves the other worker idle while it runs), the first of equals. None: nothing left for
     this worker.
 
-    The background group (`last`) goes only to the worker that `runs_last`, and not before its
-    background work is nearly done: its tests would wait for it. It goes
-    - when its work was done, in the last run, by `ready` seconds after the run's first test
-      began, and `now` is no more than its end (BACKGROUND_END) before that. Run last, the group
-      would keep its worker waiting at the end for that end (the deletion of what its tests
-      read); run now, that end runs while the worker goes on. (`ready` None: not known.)
-    - when the other workers (`others`: the seconds of tests each still has) would end the rest
-      no later than this one would end the longest unit and the group after it, with its end.
-      Otherwise this worker would take a unit while the others ran out of work, and run the
-      group alone at the end.
-    - when nothing else is left."""
+    The background group (`last`) goes only to the worker that `runs_last`, as late as it can,
+    so that its background work has had the run: when nothing else is left, or when the other
+    workers (`others`: the seconds of tests each still has) would end the rest no later than this
+    one would end the longest unit and the group after it, with its end (BACKGROUND_END).
+    Otherwise this worker would take a unit while the others ran out of work, and run the group
+    alone at the end."""
 
     def seconds(scope: str) -> float:
         return expected_s(queue[scope], took)
@@ -232,25 +217,14 @@ def next_unit(
         return max(ahead, key=seconds, default=None)
     if not ahead:
         return background[0]
-    end = took.get(BACKGROUND_END, 0.0)
-    if ready is not None and ready - now <= end:
-        return background[0]
     longest = max(ahead, key=seconds)
-    group = sum(seconds(scope) for scope in background) + end
+    group = sum(seconds(scope) for scope in background) + took.get(BACKGROUND_END, 0.0)
     if (
         others
         and (sum(others) + sum(map(seconds, ahead))) / len(others) <= seconds(longest) + group
     ):
         return background[0]
     return longest
-
-
-def ready_s(work: Iterable[str], took: dict[str, float]) -> float | None:
-    """When the background fixtures `work` were all done in the last run, in seconds after its
-    first test began; None if one of them has no time on record (or there are none)."""
-    if not work or any(WORK_DONE + name not in took for name in work):
-        return None
-    return max(took[WORK_DONE + name] for name in work)
 
 
 def _durations_file() -> Path:
@@ -276,9 +250,6 @@ def took_before() -> dict[str, float]:
 MADE_FOR_THE_WORKER = "setup seconds spent on the worker's shared fixtures"
 ENDS_THE_SESSION = "its teardown ends the worker's session"
 BACKGROUND_END = "(the end of a session whose last test is of the background group)"
-# When a background fixture's work was done, in seconds after the worker's first test began
-# (`WORK_DONE + name`): the work of its futures, which the group's tests read.
-WORK_DONE = "(its work done, seconds after the first test began) "
 _shared: set[str] = set()  # on a worker: the session fixtures that more than one unit uses
 _background: set[str] = set()  # the tests of the background group (node ids)
 
@@ -304,46 +275,15 @@ def shared_fixtures(items: list[pytest.Item], of: dict[str, str]) -> set[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Any:
-    clocked = fixturedef.argname in _shared and not _InShared.making
+    if fixturedef.argname not in _shared or _InShared.making:
+        return (yield)
     began = time.perf_counter()
-    _InShared.making |= clocked
+    _InShared.making = True
     try:
-        value = yield
+        return (yield)
     finally:
-        if clocked:
-            _InShared.seconds += time.perf_counter() - began
-            _InShared.making = False
-    if fixturedef.argname in BACKGROUND:
-        _clock_the_work(fixturedef.argname, value)
-    return value
-
-
-_first_test_began: list[float] = []  # on a worker (time.monotonic)
-_work_done: dict[str, tuple[int, list[float]]] = {}  # fixture: (its futures, when each was done)
-
-
-def _clock_the_work(name: str, value: Any) -> None:
-    """Note when the futures that the background fixture `name` gave are done (a fixture that
-    gave none was done when it was made)."""
-    parts = (
-        value.values()
-        if isinstance(value, dict)
-        else value
-        if isinstance(value, tuple)
-        else [value]
-    )
-    futures = [part for part in parts if isinstance(part, Future)]
-    origin = _first_test_began[0] if _first_test_began else time.monotonic()
-    done: list[float] = [] if futures else [time.monotonic() - origin]
-    _work_done[name] = (len(futures), done)
-    for future in futures:
-        future.add_done_callback(lambda _: done.append(time.monotonic() - origin))
-
-
-def work_done() -> list[tuple[str, float]]:
-    """(WORK_DONE + fixture, seconds) for each background fixture whose work is all done."""
-    return [(WORK_DONE + name, max(done)) for name, (count, done) in _work_done.items()
-            if done and len(done) >= count]  # fmt: skip
+        _InShared.seconds += time.perf_counter() - began
+        _InShared.making = False
 
 
 @pytest.hookimpl(wrapper=True)
@@ -357,8 +297,6 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
             f"{BACKGROUND_WORKER}, which started its work (harness/parallel.py)"
         )
     _InShared.seconds = 0.0
-    if not _first_test_began:
-        _first_test_began.append(time.monotonic())
     try:
         return (yield)
     finally:
@@ -370,8 +308,6 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     if nextitem is None:
         item.user_properties.append((ENDS_THE_SESSION, item.nodeid in _background))
-    if item.nodeid in _background:  # its work, read by now
-        item.user_properties.extend(work_done())
     return (yield)
 
 
@@ -380,7 +316,6 @@ _took_now: dict[str, float] = {}
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _took_now[report.nodeid] = _took_now.get(report.nodeid, 0.0) + seconds_of(report)
-    _took_now.update((k, v) for k, v in report.user_properties if str(k).startswith(WORK_DONE))
     if report.when == "teardown" and dict(report.user_properties).get(ENDS_THE_SESSION) is True:
         _took_now[BACKGROUND_END] = report.duration
 
